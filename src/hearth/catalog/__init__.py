@@ -1,0 +1,1 @@
+"""The typed catalog: models, loader and the packaged default platform."""

@@ -1,0 +1,107 @@
+"""YAML reading that remembers where every value came from, so errors can name file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Loc = tuple[str | int, ...]
+
+
+class CatalogError(Exception):
+    """One bad input, reported as ``FILE:LINE: FIELD: message`` (one line, no traceback)."""
+
+    def __init__(self, file: Path | str, line: int, fieldname: str, message: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.field = fieldname
+        self.message = " ".join(message.split())
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass
+class Located:
+    """A parsed YAML document with the line of every key path in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int:
+        """Line of the deepest known prefix of ``loc`` (1 when nothing matches)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return 1
+
+    def error(self, loc: Loc, message: str) -> CatalogError:
+        """A CatalogError pointing at ``loc`` in this document."""
+        return CatalogError(self.path, self.line_of(loc), format_loc(loc), message)
+
+
+def format_loc(loc: Loc) -> str:
+    """``('ports', 0, 'name')`` -> ``ports[0].name``; the empty path is ``(document)``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(document)"
+
+
+def _construct(node: yaml.Node, loc: Loc, doc: Located, loader: yaml.SafeLoader) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if not isinstance(key, str | int | bool | float) or key is None:
+                raise CatalogError(doc.path, key_node.start_mark.line + 1, format_loc(loc), "keys must be scalars")
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise CatalogError(
+                    doc.path, key_node.start_mark.line + 1, format_loc((*loc, key)), "duplicate key"
+                )
+            child = (*loc, key)
+            doc.lines[child] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, child, doc, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*loc, index)
+            doc.lines[child] = item.start_mark.line + 1
+            items.append(_construct(item, child, doc, loader))
+        return items
+    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def read_yaml(path: Path) -> Located:
+    """Parse one YAML file (a single document) keeping line numbers; syntax errors become CatalogError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(path, 1, "(file)", f"cannot read: {exc}") from exc
+    doc = Located(path=path, data=None)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        doc.lines[()] = 1
+        doc.data = None if node is None else _construct(node, (), doc, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise CatalogError(path, line, "(yaml)", f"YAML syntax error: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(path, 1, "(yaml)", f"YAML error: {exc}") from exc
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    return doc

@@ -1,0 +1,161 @@
+"""The ``hearth`` command: a thin layer that loads, calls the library and prints. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from hearth import __version__
+from hearth.catalog.loader import load_catalog
+from hearth.catalog.models import Catalog
+from hearth.catalog.yamlsource import CatalogError
+from hearth.commands import plan as plan_cmd
+from hearth.commands.init import write_default_catalog
+
+app = typer.Typer(
+    help="hearth: the platform as code. Describe the platform once; render, verify and deploy it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PlatformOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--platform",
+        "-p",
+        help="Catalog directory (platform.yaml + services/). Default: the packaged seed platform.",
+        show_default=False,
+    ),
+]
+
+
+class PlanOutput(str, Enum):
+    """Formats of ``hearth plan``."""
+
+    table = "table"
+    json = "json"
+
+
+class GraphFormat(str, Enum):
+    """Formats of ``hearth graph``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print one error line to stderr and exit (2: bad input)."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(status)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's input errors into one line and exit status 2, never a traceback."""
+    try:
+        yield
+    except CatalogError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+
+
+def load(platform: Path | None) -> Catalog:
+    """Load the user's catalog or the packaged default."""
+    with user_errors():
+        return load_catalog(platform)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def version_callback(value: bool) -> None:
+    """Print the version for ``--version``."""
+    if value:
+        out.print(f"hearth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """hearth turns a typed catalog into manifests, charts and a helmfile, and proves what they promise."""
+
+
+@app.command()
+def validate(platform: PlatformOpt = None) -> None:
+    """Load the catalog and check it whole: schema, references, cycles, addresses and ports.
+
+    Exit status 0 when valid; 2 with one line FILE:LINE: FIELD: message when not.
+    """
+    catalog = load(platform)
+    comps = catalog.components
+    namespaces = sorted({c.namespace for c in comps.values()})
+    out.print(
+        f"valid: {len(comps)} components in {len(namespaces)} namespaces, "
+        f"{len(catalog.platform.nodes)} nodes ({catalog.platform.name})"
+    )
+
+
+@app.command()
+def plan(
+    platform: PlatformOpt = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tags", "-t", help="Select by tag: base, databases, apps, a component or a namespace. "
+                     "Repeat or comma-separate. Needs are included."),
+    ] = None,
+    no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not add the selection's transitive needs.")] = False,
+    output: Annotated[PlanOutput, typer.Option("--output", "-o", help="table or json.")] = PlanOutput.table,
+) -> None:
+    """Show the deploy order: waves of components that can start together, and the critical path."""
+    catalog = load(platform)
+    selected = [t.strip() for raw in (tags or []) for t in raw.split(",") if t.strip()] or None
+    with user_errors():
+        result = plan_cmd.build_plan(catalog, selected, with_needs=not no_deps)
+    if output is PlanOutput.json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        out.print(plan_cmd.plan_table(result))
+        out.print(f"critical path ({result['critical_seconds']}s): " + " -> ".join(result["critical_path"]))
+
+
+@app.command()
+def graph(
+    platform: PlatformOpt = None,
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="mermaid or dot.")] = GraphFormat.mermaid,
+) -> None:
+    """Print the dependency graph (an edge a --> b means a needs b) as Mermaid or Graphviz dot."""
+    catalog = load(platform)
+    render: Callable[[Catalog], str] = (
+        plan_cmd.graph_mermaid if format is GraphFormat.mermaid else plan_cmd.graph_dot
+    )
+    sys.stdout.write(render(catalog))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write the catalog (must not exist or be empty).")],
+) -> None:
+    """Write the default platform catalog to DIRECTORY, to edit and pass back with --platform."""
+    with user_errors():
+        count = write_default_catalog(directory)
+    out.print(f"wrote {count} files to {directory}; try: hearth validate --platform {directory}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,79 @@
+"""``hearth plan`` and ``hearth graph``: the deploy order of a catalog, as data and as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from hearth.catalog.models import Catalog
+from hearth.graph import DependencyGraph
+
+
+def build_plan(catalog: Catalog, tags: list[str] | None, with_needs: bool = True) -> dict[str, Any]:
+    """The plan of the selected components as the JSON document ``hearth plan --output json`` prints."""
+    graph = DependencyGraph.from_catalog(catalog)
+    chosen = graph.select(tags, with_needs=with_needs)
+    plan = graph.plan(chosen)
+    components = []
+    for wave in plan.waves:
+        for name in wave:
+            c = catalog.components[name]
+            components.append({
+                "name": name,
+                "display_name": c.display_name,
+                "namespace": c.namespace,
+                "version": c.version,
+                "needs": sorted(c.needs),
+                "wave": plan.wave_of[name],
+                "storage": c.storage.size if c.storage else None,
+                "tags": graph.tags[name],
+            })
+    return {
+        "components": components,
+        "waves": plan.waves,
+        "critical_path": plan.critical_path,
+        "critical_seconds": plan.critical_seconds,
+    }
+
+
+def plan_table(plan: dict[str, Any]) -> Table:
+    """A table of the plan, one row per component, grouped by wave."""
+    table = Table(title=f"{len(plan['components'])} components in {len(plan['waves'])} waves")
+    for column in ("wave", "component", "namespace", "version", "storage", "needs"):
+        table.add_column(column)
+    for row in plan["components"]:
+        table.add_row(str(row["wave"]), row["name"], row["namespace"], row["version"],
+                      row["storage"] or "-", ", ".join(row["needs"]) or "-")
+    return table
+
+
+def graph_mermaid(catalog: Catalog) -> str:
+    """The dependency graph as a Mermaid flowchart, one subgraph per namespace."""
+    lines = ["flowchart LR"]
+    by_ns: dict[str, list[str]] = {}
+    for name, c in sorted(catalog.components.items()):
+        by_ns.setdefault(c.namespace, []).append(name)
+    for ns, names in sorted(by_ns.items()):
+        lines.append(f"  subgraph ns_{ns.replace('-', '_')}[{ns}]")
+        lines += [f"    {n.replace('-', '_')}[\"{catalog.components[n].display_name}\"]" for n in names]
+        lines.append("  end")
+    for name, c in sorted(catalog.components.items()):
+        lines += [f"  {name.replace('-', '_')} --> {d.replace('-', '_')}" for d in sorted(c.needs)]
+    return "\n".join(lines) + "\n"
+
+
+def graph_dot(catalog: Catalog) -> str:
+    """The dependency graph in Graphviz dot, one cluster per namespace."""
+    lines = ["digraph hearth {", "  rankdir=LR;"]
+    by_ns: dict[str, list[str]] = {}
+    for name, c in sorted(catalog.components.items()):
+        by_ns.setdefault(c.namespace, []).append(name)
+    for ns, names in sorted(by_ns.items()):
+        lines.append(f'  subgraph "cluster_{ns}" {{ label="{ns}";')
+        lines += [f'    "{n}" [label="{catalog.components[n].display_name}"];' for n in names]
+        lines.append("  }")
+    for name, c in sorted(catalog.components.items()):
+        lines += [f'  "{name}" -> "{d}";' for d in sorted(c.needs)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
