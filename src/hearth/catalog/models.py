@@ -353,6 +353,8 @@ class ChartPod(Strict):
     kind: Literal["Deployment", "StatefulSet", "DaemonSet"] = "Deployment"
     replicas: int = Field(default=1, ge=0)
     resources: Resources | None = None
+    service: Name | None = Field(default=None, description="the chart's Service for this pod, if not the default")
+    talks_to: list[Name] = Field(default=[], description="other pods of the same chart this pod connects to")
     source: str = ""
 
 
@@ -433,6 +435,7 @@ class Component(Strict):
     namespace: Name
     version: str
     description: str = ""
+    service_name: Name | None = Field(default=None, description="Service name, when not the component name")
     install: Install
     image: Image | None = None
     sidecars: list[Sidecar] = []
@@ -471,12 +474,18 @@ class Component(Strict):
         referenced += [(f"provides.{p.capability}.port", p.port) for p in self.provides]
         referenced += [("webhooks.port", w.port) for w in self.webhooks]
         pods = {pod.name for pod in self.install.pods}
-        for where, pod_name in [*((f"provides.{p.capability}.pod", p.pod) for p in self.provides),
-                                *(("webhooks.pod", w.pod) for w in self.webhooks)]:
+        for where, pod_name in [
+            *((f"provides.{p.capability}.pod", p.pod) for p in self.provides),
+            *(("webhooks.pod", w.pod) for w in self.webhooks),
+        ]:
             if pod_name is not None and pod_name not in pods:
                 raise ValueError(f"{where} names pod {pod_name!r}, which install.pods does not declare")
         for pod in self.install.pods:
             referenced += [(f"install.pods.{pod.name}.ports", n) for n in pod.ports]
+        for pod in self.install.pods:
+            for peer in pod.talks_to:
+                if peer not in pods or peer == pod.name:
+                    raise ValueError(f"install.pods.{pod.name}.talks_to names {peer!r}, not another pod of this chart")
         for sidecar in self.sidecars:
             referenced += [(f"sidecars.{sidecar.name}.ports", n) for n in sidecar.ports]
         for where, port_name in referenced:

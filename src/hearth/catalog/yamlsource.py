@@ -57,30 +57,36 @@ def format_loc(loc: Loc) -> str:
     return out or "(document)"
 
 
-def _construct(node: yaml.Node, loc: Loc, doc: Located, loader: yaml.SafeLoader) -> Any:
+def _construct(
+    node: yaml.Node, loc: Loc, doc: Located, loader: yaml.SafeLoader, active: frozenset[int] = frozenset()
+) -> Any:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in active:  # an alias inside its own anchor: constructing it would never end
+            raise CatalogError(
+                doc.path, node.start_mark.line + 1, format_loc(loc), "an anchor contains an alias of itself"
+            )
+        active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | bool | float) or key is None:
                 raise CatalogError(doc.path, key_node.start_mark.line + 1, format_loc(loc), "keys must be scalars")
             key = str(key) if not isinstance(key, str) else key
             if key in result:
-                raise CatalogError(
-                    doc.path, key_node.start_mark.line + 1, format_loc((*loc, key)), "duplicate key"
-                )
+                raise CatalogError(doc.path, key_node.start_mark.line + 1, format_loc((*loc, key)), "duplicate key")
             child = (*loc, key)
             doc.lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, doc, loader)
+            result[key] = _construct(value_node, child, doc, loader, active)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*loc, index)
             doc.lines[child] = item.start_mark.line + 1
-            items.append(_construct(item, child, doc, loader))
+            items.append(_construct(item, child, doc, loader, active))
         return items
-    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return loader.construct_object(node, deep=True)
 
 
 def read_yaml(path: Path) -> Located:
@@ -90,7 +96,12 @@ def read_yaml(path: Path) -> Located:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(path, 1, "(file)", f"cannot read: {exc}") from exc
     doc = Located(path=path, data=None)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader rejects control characters before parsing starts
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"YAML syntax error: unacceptable character #x{exc.character:04x}: {exc.reason}"
+        raise CatalogError(path, line, "(yaml)", message) from exc
     try:
         node = loader.get_single_node()
         doc.lines[()] = 1
@@ -99,9 +110,12 @@ def read_yaml(path: Path) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context:  # e.g. "while parsing a flow mapping on line 12, expected ',' or '}'"
+            where = exc.context_mark.line + 1 if exc.context_mark is not None else line
+            problem = f"{exc.context}{f' on line {where}' if where != line else ''}, {exc.problem}"
         raise CatalogError(path, line, "(yaml)", f"YAML syntax error: {problem}") from exc
     except yaml.YAMLError as exc:
         raise CatalogError(path, 1, "(yaml)", f"YAML error: {exc}") from exc
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     return doc

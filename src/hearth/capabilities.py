@@ -1,0 +1,50 @@
+"""What each capability means for the wiring between a provider and the components that need it.
+
+This table is the only place that knows, for example, that needing a ``postgres`` provider means a connection to
+its port, a database and user of one's own, and a Vault role for the credentials. Adding a capability is a row
+here; adding a consumer is a ``needs`` entry in its catalog file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Direction = Literal["to-provider", "from-provider", "none"]
+Grant = Literal["database", "bucket", "vhost", "acl-user", "sso-client", "vault-role", "mailbox"]
+
+
+@dataclass(frozen=True)
+class CapabilitySpec:
+    """How a need on a provider of this capability turns into traffic and grants.
+
+    ``direction``: who opens the connection. ``to-provider``: the consumer connects to the provider's port.
+    ``from-provider``: the provider connects to the consumer (Traefik routing to a web app).
+    ``none``: ordering only (CRDs, namespaces). ``grant``: what the provider sets up per consumer.
+    ``scheme``: URL scheme of the connection string the consumer is given.
+    """
+
+    direction: Direction
+    grant: Grant | None = None
+    scheme: str | None = None
+
+
+CAPABILITIES: dict[str, CapabilitySpec] = {
+    "namespaces": CapabilitySpec("none"),
+    "certificates": CapabilitySpec("none"),
+    "metrics": CapabilitySpec("none"),
+    "ingress": CapabilitySpec("from-provider"),
+    "service-mesh": CapabilitySpec("to-provider", scheme="http"),
+    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http"),
+    "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
+    "logs": CapabilitySpec("to-provider", scheme="http"),
+    "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql"),
+    "mysql": CapabilitySpec("to-provider", grant="database", scheme="mysql"),
+    "mongodb": CapabilitySpec("to-provider", grant="database", scheme="mongodb"),
+    "clickhouse": CapabilitySpec("to-provider", grant="database", scheme="http"),
+    "redis": CapabilitySpec("to-provider", grant="acl-user", scheme="redis"),
+    "s3": CapabilitySpec("to-provider", grant="bucket", scheme="http"),
+    "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp"),
+    "container-registry": CapabilitySpec("to-provider", scheme="https"),
+    "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp"),
+}

@@ -1,0 +1,96 @@
+"""The platform's secure defaults, in one place: every renderer takes them from here.
+
+A component's catalog file states only where it departs from these (``security.exceptions``), and the
+departure is granted exactly, with its reason written next to it as an annotation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component, Health, SecurityException
+
+CHART_VERSION = "0.1.0"
+ANNOTATION = "hearth.dev"
+SECCOMP = {"type": "RuntimeDefault"}
+
+
+def _has(exceptions: list[SecurityException], kind: str) -> list[SecurityException]:
+    return [e for e in exceptions if e.kind == kind]
+
+
+def pod_security_context(component: Component) -> dict[str, Any]:
+    """Pod-level securityContext: non-root unless an exception says otherwise, RuntimeDefault seccomp."""
+    sec = component.security
+    root = bool(_has(sec.exceptions, "run-as-root"))
+    ctx: dict[str, Any] = {"runAsNonRoot": not root, "runAsUser": sec.run_as_user, "seccompProfile": SECCOMP}
+    if sec.run_as_group is not None:
+        ctx["runAsGroup"] = sec.run_as_group
+    if sec.fs_group is not None:
+        ctx["fsGroup"] = sec.fs_group
+        ctx["fsGroupChangePolicy"] = "OnRootMismatch"
+    return ctx
+
+
+def container_security_context(component: Component) -> dict[str, Any]:
+    """Container-level securityContext: no escalation, all capabilities dropped, read-only root filesystem.
+
+    Stated exceptions add exactly the named capability, a writable root or privileged mode.
+    """
+    sec = component.security
+    added = sorted({e.value for e in _has(sec.exceptions, "capability") if e.value})
+    privileged = bool(_has(sec.exceptions, "privileged"))
+    ctx: dict[str, Any] = {
+        "allowPrivilegeEscalation": privileged,
+        "readOnlyRootFilesystem": not _has(sec.exceptions, "writable-root-filesystem"),
+        "capabilities": {"drop": ["ALL"], **({"add": added} if added else {})},
+        "seccompProfile": SECCOMP,
+    }
+    if privileged:
+        ctx["privileged"] = True
+    return ctx
+
+
+def exception_annotations(component: Component) -> dict[str, str]:
+    """Each stated security exception as an annotation, so the reason travels with the workload."""
+    out: dict[str, str] = {}
+    for exc in component.security.exceptions:
+        key = f"{ANNOTATION}/exception-{exc.kind}" + (f"-{exc.value.lower()}" if exc.value else "")
+        out[key[:253]] = exc.reason
+    return out
+
+
+def probes(health: Health | None, startup_seconds: int) -> dict[str, Any]:
+    """Liveness, readiness and startup probes from the component's health check.
+
+    The startup probe allows twice the expected start-up time before liveness applies, so slow first starts
+    (migrations) are not killed.
+    """
+    if health is None:
+        return {}
+    if health.kind == "http":
+        handler: dict[str, Any] = {"httpGet": {"path": health.path, "port": health.port, "scheme": health.scheme}}
+    elif health.kind == "tcp":
+        handler = {"tcpSocket": {"port": health.port}}
+    else:
+        handler = {"exec": {"command": list(health.command)}}
+    period = 10
+    attempts = max(3, -(-2 * startup_seconds // period))
+    return {
+        "startupProbe": {**handler, "periodSeconds": period, "failureThreshold": attempts, "timeoutSeconds": 5},
+        "livenessProbe": {**handler, "periodSeconds": 20, "failureThreshold": 3, "timeoutSeconds": 5},
+        "readinessProbe": {**handler, "periodSeconds": 10, "failureThreshold": 3, "timeoutSeconds": 5},
+    }
+
+
+def metadata(
+    name: str, namespace: str | None, labels: dict[str, str], annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Object metadata with sorted, copied labels (so objects never share mutable dicts)."""
+    meta: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    meta["labels"] = dict(sorted(labels.items()))
+    if annotations:
+        meta["annotations"] = dict(sorted(annotations.items()))
+    return meta

@@ -1,0 +1,109 @@
+"""NetworkPolicies, derived from the resolved flows and never written per component.
+
+Every managed namespace denies all ingress and egress by default and lets its pods reach cluster DNS. Then each
+pod gets one policy that admits exactly the flows whose destination it is and allows exactly the flows it
+opens. Rules name ports by number and protocol, as the destination pod's container listens on them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hearth.catalog.models import Namespace
+from hearth.render.defaults import metadata
+from hearth.render.model import Manifest
+from hearth.resolve import Flow, Pod, Resolved
+
+NS_LABEL = "kubernetes.io/metadata.name"
+DNS_NAMESPACE = "kube-system"
+DNS_LABELS = {"k8s-app": "kube-dns"}
+API_SERVER_PORT = 6443
+POLICY_LABELS = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+
+
+def namespace_policies(namespace: Namespace) -> list[Manifest]:
+    """Default deny in both directions, and DNS to kube-dns, for every pod of a managed namespace."""
+    deny = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata("default-deny", namespace.name, POLICY_LABELS),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    dns = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata("allow-dns", namespace.name, POLICY_LABELS),
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {"matchLabels": {NS_LABEL: DNS_NAMESPACE}},
+                            "podSelector": {"matchLabels": dict(DNS_LABELS)},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        },
+    }
+    return [deny, dns]
+
+
+def _peer(pod: Pod) -> dict[str, Any]:
+    return {
+        "namespaceSelector": {"matchLabels": {NS_LABEL: pod.namespace}},
+        "podSelector": {"matchLabels": dict(sorted(pod.labels.items()))},
+    }
+
+
+def _ports(flows: list[Flow]) -> list[dict[str, Any]]:
+    unique = sorted({(f.port.protocol, f.port.port) for f in flows})
+    return [{"protocol": proto, "port": number} for proto, number in unique]
+
+
+def _rules(resolved: Resolved, flows: list[Flow], peer_of: str) -> list[dict[str, Any]]:
+    """Group flows by peer: one rule per peer pod (or external address set) with all its ports."""
+    by_peer: dict[Any, list[Flow]] = defaultdict(list)
+    for flow in flows:
+        key = getattr(flow, peer_of)
+        by_peer[key if key is not None else ("ip", flow.src_ips)].append(flow)
+    rules: list[dict[str, Any]] = []
+    for key in sorted(by_peer, key=str):
+        group = by_peer[key]
+        if isinstance(key, tuple) and key and key[0] == "ip":
+            peers = [{"ipBlock": {"cidr": f"{ip}/32"}} for ip in group[0].src_ips]
+        else:
+            peers = [_peer(resolved.pods[key])]
+        rules.append({("from" if peer_of == "src" else "to"): peers, "ports": _ports(group)})
+    return rules
+
+
+def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
+    """The policy of one pod: exactly its intended ingress and egress."""
+    component = resolved.component(pod.component)
+    ingress = _rules(resolved, resolved.ingress_of(pod.key), "src")
+    egress = _rules(resolved, resolved.egress_of(pod.key), "dst")
+    if component.security.api_access:
+        cidrs = [{"ipBlock": {"cidr": f"{ip}/32"}} for ip in resolved.control_plane_ips()]
+        egress.append({"to": cidrs, "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}]})
+    name = pod.component if pod.name == "main" else f"{pod.component}-{pod.name}"
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(name, pod.namespace, {**POLICY_LABELS, "hearth.dev/component": pod.component}),
+        "spec": {
+            "podSelector": {"matchLabels": dict(sorted(pod.labels.items()))},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    }
+
+
+def render_network(resolved: Resolved, component_name: str) -> list[Manifest]:
+    """The NetworkPolicies a component's chart (or companion chart) carries: one per pod it runs."""
+    return [pod_policy(resolved, pod) for pod in resolved.pods_of(component_name)]

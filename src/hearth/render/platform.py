@@ -1,0 +1,125 @@
+"""Render the whole platform: call each concern's renderer per component and group the results by chart."""
+
+from __future__ import annotations
+
+import json
+
+from hearth.catalog.models import Component
+from hearth.render.cluster import render_cluster_dns, render_nodes, render_upstream_stand_ins
+from hearth.render.defaults import CHART_VERSION, metadata
+from hearth.render.identity import render_identity
+from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
+from hearth.render.network import namespace_policies, render_network
+from hearth.render.secrets import vault_policy, vault_role
+from hearth.render.workload import pod_disruption_budget, render_workload
+from hearth.resolve import Resolved
+
+PSA_LEVELS = ("restricted", "baseline", "privileged")
+
+
+def chart_name(component: Component) -> str:
+    """A hearth-rendered component's chart is named after it; an upstream one's companion gets ``-hearth``."""
+    return component.name if component.install.method == "hearth" else f"{component.name}-hearth"
+
+
+def pod_security_level(components: list[Component]) -> str:
+    """The strictest Pod Security Admission level every component of a namespace satisfies."""
+    level = 0
+    for component in components:
+        kinds = {e.kind for e in component.security.exceptions}
+        caps = {e.value for e in component.security.exceptions if e.kind == "capability"}
+        if kinds & {"privileged", "host-path"} or caps - {"NET_BIND_SERVICE"}:
+            level = max(level, 2)
+        elif "run-as-root" in kinds or component.install.method == "chart":
+            level = max(level, 1)
+    return PSA_LEVELS[level]
+
+
+def render_namespaces(resolved: Resolved) -> list[Manifest]:
+    """Namespace objects with Pod Security labels, then each managed namespace's default policies."""
+    out: list[Manifest] = []
+    comps = resolved.catalog.components.values()
+    for ns in resolved.catalog.platform.namespaces:
+        if not ns.managed:
+            continue
+        level = pod_security_level([c for c in comps if c.namespace == ns.name])
+        labels = {
+            "app.kubernetes.io/part-of": "hearth",
+            "pod-security.kubernetes.io/enforce": level,
+            "pod-security.kubernetes.io/warn": "restricted",
+        }
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": metadata(
+                    ns.name, None, labels, {"hearth.dev/description": ns.description} if ns.description else None
+                ),
+            }
+        )
+    for ns in resolved.catalog.platform.namespaces:
+        if ns.managed:
+            out += namespace_policies(ns)
+    return out
+
+
+def _upstream_pdbs(resolved: Resolved, component: Component) -> list[Manifest]:
+    out = []
+    for pod in resolved.pods_of(component.name):
+        if pod.kind != "DaemonSet":
+            name = f"{component.name}-{pod.name}"
+            out.append(
+                pod_disruption_budget(name, component.namespace, {"app.kubernetes.io/part-of": "hearth"}, pod.labels)
+            )
+    return out
+
+
+def render_component(resolved: Resolved, component: Component) -> ChartRender:
+    """The chart hearth writes for one component (its own, or the companion of an upstream chart)."""
+    chart = ChartRender(
+        name=chart_name(component),
+        component=component.name,
+        namespace=component.namespace,
+        version=CHART_VERSION,
+        app_version=component.image.tag if component.image else component.version,
+        description=f"{component.display_name}: {component.description}".rstrip(": "),
+    )
+    if "namespaces" in component.capabilities():
+        chart.manifests += render_namespaces(resolved)
+    chart.manifests += render_identity(component)
+    chart.manifests += render_workload(resolved, component)
+    if component.install.method == "chart":
+        chart.manifests += _upstream_pdbs(resolved, component)
+    chart.manifests += render_network(resolved, component.name)
+    return chart
+
+
+def render_platform(resolved: Resolved) -> RenderedPlatform:
+    """Every chart, upstream release, cluster description and file of the platform."""
+    out = RenderedPlatform()
+    out.cluster["nodes"] = render_nodes(resolved)
+    out.cluster["kube-system"] = render_cluster_dns()
+    for name, component in sorted(resolved.catalog.components.items()):
+        out.charts[name] = render_component(resolved, component)
+        chart = component.install.chart
+        if chart is not None:
+            out.upstream[name] = UpstreamRelease(
+                component=name,
+                namespace=component.namespace,
+                repo_name=chart.name.split("/")[0],
+                repo_url=chart.repo,
+                chart=chart.name,
+                version=chart.version,
+                values=dict(component.install.values),
+            )
+            out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
+    for name, component in sorted(resolved.catalog.components.items()):
+        policy = vault_policy(resolved, component)
+        if "path " in policy:
+            out.files[f"vault/policies/{name}.hcl"] = policy
+            out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
+    return out
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,105 @@
+"""Secrets through Vault: Agent Injector annotations on workloads, and the Vault policy and role per component.
+
+No Kubernetes Secret ever holds an application credential: the Vault agent renders each credential into
+``/vault/secrets/<capability>`` inside the pod. Database credentials are dynamic (Vault's database secrets
+engine issues and rotates them); the rest are KV entries under ``kv/<namespace>/<component>/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component
+from hearth.resolve import Grant, Resolved
+
+INJECT = "vault.hashicorp.com"
+TOKEN_VOLUME = "vault-token"
+DYNAMIC_ENGINES = {
+    "postgres": "database",
+    "mysql": "database",
+    "mongodb": "database",
+    "redis": "database",
+    "amqp": "rabbitmq",
+}
+
+
+def needs_vault(resolved: Resolved, component: Component) -> bool:
+    """True when the component needs a provider of secrets (a Vault) and so gets an agent."""
+    comps = resolved.catalog.components
+    return any("secrets" in comps[n].capabilities() for n in component.needs)
+
+
+def secret_path(grant: Grant, component: Component) -> str:
+    """Where Vault serves the credential of one grant: a dynamic role, or a KV entry."""
+    engine = DYNAMIC_ENGINES.get(grant.capability)
+    if engine == "database":
+        return f"database/creds/{grant.provider}-{component.name}"
+    if engine == "rabbitmq":
+        return f"rabbitmq/creds/{component.name}"
+    return f"kv/data/{component.namespace}/{component.name}/{grant.capability}"
+
+
+def app_secret_path(component: Component) -> str:
+    """The component's own secrets (keys, admin bootstrap) in KV."""
+    return f"kv/data/{component.namespace}/{component.name}/app"
+
+
+def secret_paths(resolved: Resolved, component: Component) -> dict[str, str]:
+    """File name under /vault/secrets -> Vault path, for everything the component reads from Vault."""
+    if not needs_vault(resolved, component):
+        return {}
+    paths = {"app": app_secret_path(component)}
+    for grant in resolved.grants_for(component.name):
+        if grant.kind != "vault-role":
+            paths[grant.capability] = secret_path(grant, component)
+    return dict(sorted(paths.items()))
+
+
+def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Pod annotations for the Vault Agent Injector and the projected token volume it authenticates with.
+
+    The service account token is not automounted; the agent gets a short-lived token with audience ``vault``
+    from a projected volume instead (vault-k8s: agent-service-account-token-volume-name).
+    """
+    paths = secret_paths(resolved, component)
+    if not paths:
+        return {}, []
+    annotations = {
+        f"{INJECT}/agent-inject": "true",
+        f"{INJECT}/role": component.name,
+        f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
+        f"{INJECT}/agent-pre-populate": "true",
+    }
+    for file, path in paths.items():
+        annotations[f"{INJECT}/agent-inject-secret-{file}"] = path
+        annotations[f"{INJECT}/agent-inject-template-{file}"] = (
+            f'{{{{- with secret "{path}" -}}}}{{{{ range $k, $v := .Data }}}}'
+            f"{{{{ $k }}}}={{{{ $v }}}}\n{{{{ end }}}}{{{{- end -}}}}"
+        )
+    volume = {
+        "name": TOKEN_VOLUME,
+        "projected": {
+            "sources": [{"serviceAccountToken": {"path": "token", "audience": "vault", "expirationSeconds": 600}}]
+        },
+    }
+    return annotations, [volume]
+
+
+def vault_policy(resolved: Resolved, component: Component) -> str:
+    """The component's Vault policy in HCL: read exactly its own paths, nothing else."""
+    lines = [f"# Vault policy for {component.namespace}/{component.name}, rendered by hearth."]
+    for path in secret_paths(resolved, component).values():
+        lines += [f'path "{path}" {{', '  capabilities = ["read"]', "}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def vault_role(component: Component) -> dict[str, Any]:
+    """The Kubernetes auth role binding the component's ServiceAccount to its policy."""
+    return {
+        "name": component.name,
+        "bound_service_account_names": [component.name],
+        "bound_service_account_namespaces": [component.namespace],
+        "audience": "vault",
+        "token_policies": [component.name],
+        "token_ttl": "1h",
+    }

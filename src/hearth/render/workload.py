@@ -1,0 +1,188 @@
+"""Workloads of components hearth renders: the Deployment or StatefulSet, its Service, PVC and PDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component, Port, Sidecar
+from hearth.render.defaults import (
+    ANNOTATION,
+    container_security_context,
+    exception_annotations,
+    metadata,
+    pod_security_context,
+    probes,
+)
+from hearth.render.model import Manifest
+from hearth.render.secrets import vault_injection
+from hearth.resolve import HEARTH_POD, Pod, Resolved, selector_labels, standard_labels
+
+
+def connects_to(resolved: Resolved, pod: Pod) -> str:
+    """The ``hearth.dev/connects-to`` annotation: the Services this pod means to open connections to."""
+    targets = set()
+    for flow in resolved.egress_of(pod.key):
+        dst = resolved.pods[flow.dst]
+        targets.add(f"{dst.namespace}/{dst.service}:{flow.port.name}")
+    return ",".join(sorted(targets))
+
+
+def _container_ports(ports: list[Port]) -> list[dict[str, Any]]:
+    return [{"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in ports]
+
+
+def _resources(amounts: Any) -> dict[str, Any]:
+    return {
+        "requests": {"cpu": amounts.requests.cpu, "memory": amounts.requests.memory},
+        "limits": {"cpu": amounts.limits.cpu, "memory": amounts.limits.memory},
+    }
+
+
+def _writable_mounts(component: Component, prefix: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    volumes, mounts = [], []
+    for index, path in enumerate(component.security.writable_paths):
+        name = f"{prefix}writable-{index}"
+        volumes.append({"name": name, "emptyDir": {}})
+        mounts.append({"name": name, "mountPath": path})
+    return volumes, mounts
+
+
+def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
+    by_name = {p.name: p for p in component.ports}
+    container: dict[str, Any] = {
+        "name": sidecar.name,
+        "image": f"{sidecar.image.repository}:{sidecar.image.tag}",
+        "imagePullPolicy": "IfNotPresent",
+    }
+    if sidecar.args:
+        container["args"] = list(sidecar.args)
+    if sidecar.env:
+        container["env"] = [{"name": k, "value": v} for k, v in sorted(sidecar.env.items())]
+    if sidecar.ports:
+        container["ports"] = _container_ports([by_name[n] for n in sidecar.ports])
+    container["resources"] = _resources(sidecar)
+    container["securityContext"] = container_security_context(component)
+    container["volumeMounts"] = [{"name": f"{sidecar.name}-tmp", "mountPath": "/tmp"}]
+    return container
+
+
+def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
+    """The pod template: restricted security context, probes, resources, volumes and Vault injection."""
+    assert component.image is not None and component.resources is not None
+    pod = resolved.pods[(component.name, HEARTH_POD)]
+    sidecar_ports = {n for s in component.sidecars for n in s.ports}
+    main_ports = [p for p in component.ports if p.name not in sidecar_ports]
+    volumes, mounts = _writable_mounts(component, "")
+    if component.storage is not None:
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": f"{component.name}-data"}})
+        mounts.append({"name": "data", "mountPath": component.storage.mount_path})
+    vault_annotations, vault_volumes = vault_injection(resolved, component)
+    volumes += vault_volumes
+    main: dict[str, Any] = {
+        "name": component.name,
+        "image": f"{component.image.repository}:{component.image.tag}",
+        "imagePullPolicy": "IfNotPresent",
+    }
+    if component.env:
+        main["env"] = [{"name": k, "value": v} for k, v in sorted(component.env.items())]
+    if main_ports:
+        main["ports"] = _container_ports(main_ports)
+    main.update(probes(component.health, component.startup_seconds))
+    main["resources"] = _resources(component.resources)
+    main["securityContext"] = container_security_context(component)
+    main["volumeMounts"] = mounts
+    containers = [main, *(_sidecar(component, s) for s in component.sidecars)]
+    volumes += [{"name": f"{s.name}-tmp", "emptyDir": {}} for s in component.sidecars]
+    annotations = {
+        f"{ANNOTATION}/component": component.name,
+        **exception_annotations(component),
+        **vault_annotations,
+    }
+    targets = connects_to(resolved, pod)
+    if targets:
+        annotations[f"{ANNOTATION}/connects-to"] = targets
+    spec: dict[str, Any] = {
+        "serviceAccountName": component.name,
+        "automountServiceAccountToken": component.security.api_access,
+        "enableServiceLinks": False,
+        "securityContext": pod_security_context(component),
+        "containers": containers,
+        "volumes": volumes,
+    }
+    return {
+        "metadata": {"labels": standard_labels(component), "annotations": dict(sorted(annotations.items()))},
+        "spec": spec,
+    }
+
+
+def render_workload(resolved: Resolved, component: Component) -> list[Manifest]:
+    """Deployment (or StatefulSet when it keeps state), Service, PVC and PDB for one hearth component."""
+    if component.install.method != "hearth" or component.image is None:
+        return []
+    labels = standard_labels(component)
+    name, ns = component.name, component.namespace
+    stateful = component.storage is not None
+    spec: dict[str, Any] = {
+        "replicas": component.replicas,
+        "revisionHistoryLimit": 3,
+        "selector": {"matchLabels": selector_labels(component)},
+        "template": pod_template(resolved, component),
+    }
+    if stateful:
+        spec["serviceName"] = component.service_name or name
+        spec["podManagementPolicy"] = "OrderedReady"
+    else:
+        spec["strategy"] = {"type": "RollingUpdate"}
+    out: list[Manifest] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet" if stateful else "Deployment",
+            "metadata": metadata(name, ns, labels),
+            "spec": spec,
+        }
+    ]
+    if component.ports:
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": metadata(component.service_name or name, ns, labels),
+                "spec": {
+                    "type": "ClusterIP",
+                    "selector": selector_labels(component),
+                    "ports": [
+                        {"name": p.name, "port": p.port, "targetPort": p.name, "protocol": p.protocol}
+                        for p in component.ports
+                    ],
+                },
+            }
+        )
+    if component.storage is not None:
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": metadata(f"{name}-data", ns, labels),
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": resolved.catalog.platform.storage_class,
+                    "resources": {"requests": {"storage": component.storage.size}},
+                },
+            }
+        )
+    out.append(pod_disruption_budget(name, ns, labels, selector_labels(component)))
+    return out
+
+
+def pod_disruption_budget(name: str, namespace: str, labels: dict[str, str], selector: dict[str, str]) -> Manifest:
+    """A PDB that lets a voluntary disruption (node drain) evict at most one pod at a time.
+
+    With one replica this means a drain waits for nothing but still records the budget; maxUnavailable 1 keeps
+    single-replica workloads drainable, which minAvailable 1 would block forever.
+    """
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": metadata(name, namespace, labels),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(selector)}},
+    }

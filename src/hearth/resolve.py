@@ -1,0 +1,272 @@
+"""Resolve a loaded catalog into the wiring the renderers share: pods, services, flows and grants.
+
+Nothing here is special-cased per component: flows come from ``needs`` and the providers' capabilities
+(``hearth.capabilities``), plus the platform-wide ones every pod gets (DNS, Traefik for web apps, Prometheus
+for metrics ports, the API server for webhooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from hearth.capabilities import CAPABILITIES
+from hearth.catalog.models import Catalog, Component, Port, Resources
+from hearth.graph import DependencyGraph
+
+PodKey = tuple[str, str]  # (component, pod)
+
+HEARTH_POD = "main"
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod of a component: the one hearth renders, or one an upstream chart creates."""
+
+    component: str
+    name: str
+    namespace: str
+    labels: dict[str, str]
+    ports: tuple[Port, ...]
+    service: str
+    kind: str
+    replicas: int
+    resources: Resources | None
+    upstream: bool
+
+    @property
+    def key(self) -> PodKey:
+        """(component, pod) identifies the pod across the wiring."""
+        return (self.component, self.name)
+
+    @property
+    def qualified(self) -> str:
+        """``component`` for a single-pod component, ``component/pod`` otherwise, for messages."""
+        return self.component if self.name == HEARTH_POD else f"{self.component}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One intended connection: ``src`` opens it to ``dst`` on ``port``. A None ``src`` is outside the cluster."""
+
+    src: PodKey | None
+    dst: PodKey
+    port: Port
+    reason: str
+    src_ips: tuple[IPv4Address, ...] = ()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a provider sets up for one consumer: a database and user, a bucket, an SSO client..."""
+
+    kind: str
+    provider: str
+    consumer: str
+    capability: str
+    name: str
+
+
+@dataclass
+class Resolved:
+    """The catalog plus everything derived from it that more than one renderer needs."""
+
+    catalog: Catalog
+    graph: DependencyGraph
+    pods: dict[PodKey, Pod] = field(default_factory=dict)
+    flows: list[Flow] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
+
+    def component(self, name: str) -> Component:
+        """The catalog component called ``name``."""
+        return self.catalog.components[name]
+
+    def pods_of(self, component: str) -> list[Pod]:
+        """The pods of a component, in declaration order."""
+        return [p for p in self.pods.values() if p.component == component]
+
+    def egress_of(self, key: PodKey) -> list[Flow]:
+        """Flows the pod opens."""
+        return [f for f in self.flows if f.src == key]
+
+    def ingress_of(self, key: PodKey) -> list[Flow]:
+        """Flows the pod accepts."""
+        return [f for f in self.flows if f.dst == key]
+
+    def grants_for(self, consumer: str) -> list[Grant]:
+        """Grants made to one consumer."""
+        return [g for g in self.grants if g.consumer == consumer]
+
+    def control_plane_ips(self) -> tuple[IPv4Address, ...]:
+        """LAN addresses of control-plane nodes: where the API server runs and calls webhooks from."""
+        return tuple(n.lan_ip for n in self.catalog.platform.nodes if n.role == "control-plane")
+
+
+def standard_labels(component: Component) -> dict[str, str]:
+    """Labels of a pod hearth renders; selectors use the first two only, so they never change on upgrade."""
+    return {
+        "app.kubernetes.io/name": component.name,
+        "app.kubernetes.io/instance": component.name,
+        "app.kubernetes.io/part-of": "hearth",
+        "app.kubernetes.io/version": (component.image.tag if component.image else component.version)[:63],
+        "app.kubernetes.io/managed-by": "hearth",
+    }
+
+
+def selector_labels(component: Component) -> dict[str, str]:
+    """The labels a Service, PDB or NetworkPolicy selects a hearth-rendered pod by."""
+    labels = standard_labels(component)
+    return {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+
+
+def _pods(component: Component) -> list[Pod]:
+    if component.install.method == "chart":
+        by_name = {p.name: p for p in component.ports}
+        result = []
+        for index, chart_pod in enumerate(component.install.pods):
+            default_service = component.service_name or component.name
+            service = chart_pod.service or (default_service if index == 0 else f"{component.name}-{chart_pod.name}")
+            result.append(
+                Pod(
+                    component.name,
+                    chart_pod.name,
+                    component.namespace,
+                    dict(chart_pod.labels),
+                    tuple(by_name[n] for n in chart_pod.ports),
+                    service,
+                    chart_pod.kind,
+                    chart_pod.replicas,
+                    chart_pod.resources,
+                    upstream=True,
+                )
+            )
+        return result
+    if component.image is None:
+        return []
+    kind = "StatefulSet" if component.storage is not None else "Deployment"
+    return [
+        Pod(
+            component.name,
+            HEARTH_POD,
+            component.namespace,
+            selector_labels(component),
+            tuple(component.ports),
+            component.service_name or component.name,
+            kind,
+            component.replicas,
+            component.resources,
+            upstream=False,
+        )
+    ]
+
+
+def _provider_pod(provider: Component, pods: list[Pod], capability: str) -> tuple[Pod, Port] | None:
+    for provide in provider.provides:
+        if provide.capability != capability or provide.port is None:
+            continue
+        port = next(p for p in provider.ports if p.name == provide.port)
+        pod = next((p for p in pods if p.name == provide.pod), None) if provide.pod else None
+        pod = pod or next((p for p in pods if port in p.ports), None)
+        if pod is not None:
+            return pod, port
+    return None
+
+
+def _pod_with_port(pods: list[Pod], port_name: str) -> tuple[Pod, Port] | None:
+    for pod in pods:
+        for port in pod.ports:
+            if port.name == port_name:
+                return pod, port
+    return None
+
+
+def resolve(catalog: Catalog) -> Resolved:
+    """Derive pods, flows and grants from a loaded catalog."""
+    comps = catalog.components
+    result = Resolved(catalog=catalog, graph=DependencyGraph.from_catalog(catalog))
+    pods_by_component = {name: _pods(c) for name, c in sorted(comps.items())}
+    for pods in pods_by_component.values():
+        for pod in pods:
+            result.pods[pod.key] = pod
+
+    def providers_of(capability: str) -> list[str]:
+        return sorted(n for n, c in comps.items() if capability in c.capabilities())
+
+    for name, consumer in sorted(comps.items()):
+        for need in consumer.needs:
+            provider = comps[need]
+            for capability in sorted(provider.capabilities()):
+                spec = CAPABILITIES[capability]
+                wants_client = spec.grant != "sso-client" or (consumer.web is not None and consumer.web.sso == "oidc")
+                if spec.grant is not None and spec.direction == "to-provider" and wants_client:
+                    result.grants.append(Grant(spec.grant, need, name, capability, name.replace("-", "_")))
+                found = _provider_pod(provider, pods_by_component[need], capability)
+                if found is None:
+                    continue
+                provider_pod, port = found
+                if spec.direction == "to-provider":
+                    for pod in pods_by_component[name]:
+                        result.flows.append(Flow(pod.key, provider_pod.key, port, f"needs {need} ({capability})"))
+                elif spec.direction == "from-provider" and consumer.web is not None:
+                    target = _pod_with_port(pods_by_component[name], consumer.web.port)
+                    if target is not None:
+                        result.flows.append(
+                            Flow(
+                                provider_pod.key,
+                                target[0].key,
+                                target[1],
+                                f"{need} routes {consumer.web.host} ({capability})",
+                            )
+                        )
+
+    result.flows += _platform_flows(result, pods_by_component, providers_of)
+    result.flows = _dedupe(result.flows)
+    return result
+
+
+def _platform_flows(
+    result: Resolved, pods_by_component: dict[str, list[Pod]], providers_of: Callable[[str], list[str]]
+) -> list[Flow]:
+    """Flows every component gets from what it is, not from its needs: routing, SSO, scraping, webhooks."""
+    comps = result.catalog.components
+    flows: list[Flow] = []
+
+    def provider_pods(capability: str) -> list[tuple[Pod, Port]]:
+        found = (_provider_pod(comps[n], pods_by_component[n], capability) for n in providers_of(capability))
+        return [f for f in found if f is not None]
+
+    routers, scrapers, idps = provider_pods("ingress"), provider_pods("metrics"), provider_pods("oidc")
+    for name, component in sorted(comps.items()):
+        pods = pods_by_component[name]
+        web = _pod_with_port(pods, component.web.port) if component.web else None
+        if component.web is not None and web is not None:
+            for router, _ in routers:
+                flows.append(Flow(router.key, web[0].key, web[1], f"{router.component} routes {component.web.host}"))
+                if component.web.sso == "forward-auth":
+                    flows += [Flow(router.key, idp.key, port, f"forward-auth for {name}") for idp, port in idps]
+        scraped = _pod_with_port(pods, component.metrics.port) if component.metrics else None
+        if scraped is not None:
+            flows += [Flow(s.key, scraped[0].key, scraped[1], f"{s.component} scrapes {name}") for s, _ in scrapers]
+        for webhook in component.webhooks:
+            target = _pod_with_port([p for p in pods if webhook.pod in (None, p.name)], webhook.port)
+            if target is not None:
+                reason = "API server calls the admission webhook"
+                flows.append(Flow(None, target[0].key, target[1], reason, src_ips=result.control_plane_ips()))
+        by_pod = {p.name: p for p in pods}
+        for chart_pod in component.install.pods:
+            for peer in chart_pod.talks_to:
+                src, dst = by_pod[chart_pod.name], by_pod[peer]
+                flows += [Flow(src.key, dst.key, port, f"within {name}") for port in dst.ports]
+    return flows
+
+
+def _dedupe(flows: list[Flow]) -> list[Flow]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for flow in flows:
+        key = (flow.src, flow.dst, flow.port.port, flow.port.protocol, flow.src_ips)
+        if key not in seen:
+            seen.add(key)
+            out.append(flow)
+    return out
