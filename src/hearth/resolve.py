@@ -77,6 +77,8 @@ class Resolved:
     pods: dict[PodKey, Pod] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
+    _by_src: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
+    _by_dst: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
 
     def component(self, name: str) -> Component:
         """The catalog component called ``name``."""
@@ -88,11 +90,22 @@ class Resolved:
 
     def egress_of(self, key: PodKey) -> list[Flow]:
         """Flows the pod opens."""
-        return [f for f in self.flows if f.src == key]
+        return self._index()[0].get(key, [])
 
     def ingress_of(self, key: PodKey) -> list[Flow]:
         """Flows the pod accepts."""
-        return [f for f in self.flows if f.dst == key]
+        return self._index()[1].get(key, [])
+
+    def _index(self) -> tuple[dict[PodKey, list[Flow]], dict[PodKey, list[Flow]]]:
+        if self._by_src is None or self._by_dst is None:
+            by_src: dict[PodKey, list[Flow]] = {}
+            by_dst: dict[PodKey, list[Flow]] = {}
+            for flow in self.flows:
+                if flow.src is not None:
+                    by_src.setdefault(flow.src, []).append(flow)
+                by_dst.setdefault(flow.dst, []).append(flow)
+            self._by_src, self._by_dst = by_src, by_dst
+        return self._by_src, self._by_dst
 
     def grants_for(self, consumer: str) -> list[Grant]:
         """Grants made to one consumer."""

@@ -376,6 +376,16 @@ class Install(Strict):
         return self
 
 
+# The sysctls Kubernetes calls safe and Pod Security Standards allow in every profile
+# (kubernetes.io/docs/concepts/security/pod-security-standards, "Sysctls").
+SAFE_SYSCTLS = frozenset({
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+})
+
+
 class SecurityException(Strict):
     """A stated departure from the restricted securityContext, with the reason it is needed."""
 
@@ -393,6 +403,14 @@ class Security(Strict):
     writable_paths: list[str] = ["/tmp"]
     exceptions: list[SecurityException] = []
     api_access: bool = False
+    sysctls: dict[str, str] = Field(default={}, description="namespaced safe sysctls only")
+
+    @model_validator(mode="after")
+    def _safe_sysctls(self) -> Security:
+        unsafe = sorted(set(self.sysctls) - SAFE_SYSCTLS)
+        if unsafe:
+            raise ValueError(f"sysctl {unsafe[0]!r} is not one of the safe sysctls Pod Security allows")
+        return self
 
     @model_validator(mode="after")
     def _root_is_stated(self) -> Security:
@@ -451,6 +469,8 @@ class Component(Strict):
     web: Web | None = None
     backup: Backup | None = None
     security: Security = Security()
+    command: list[str] = []
+    args: list[str] = []
     env: dict[str, str] = {}
     tags: list[Name] = []
     startup_seconds: int = Field(default=30, ge=0)

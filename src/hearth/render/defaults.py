@@ -29,6 +29,8 @@ def pod_security_context(component: Component) -> dict[str, Any]:
     if sec.fs_group is not None:
         ctx["fsGroup"] = sec.fs_group
         ctx["fsGroupChangePolicy"] = "OnRootMismatch"
+    if sec.sysctls:
+        ctx["sysctls"] = [{"name": k, "value": v} for k, v in sorted(sec.sysctls.items())]
     return ctx
 
 

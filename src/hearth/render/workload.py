@@ -60,7 +60,7 @@ def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
         container["env"] = [{"name": k, "value": v} for k, v in sorted(sidecar.env.items())]
     if sidecar.ports:
         container["ports"] = _container_ports([by_name[n] for n in sidecar.ports])
-    container["resources"] = _resources(sidecar)
+    container["resources"] = _resources(sidecar.resources)
     container["securityContext"] = container_security_context(component)
     container["volumeMounts"] = [{"name": f"{sidecar.name}-tmp", "mountPath": "/tmp"}]
     return container
@@ -83,6 +83,10 @@ def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
         "image": f"{component.image.repository}:{component.image.tag}",
         "imagePullPolicy": "IfNotPresent",
     }
+    if component.command:
+        main["command"] = list(component.command)
+    if component.args:
+        main["args"] = list(component.args)
     if component.env:
         main["env"] = [{"name": k, "value": v} for k, v in sorted(component.env.items())]
     if main_ports:

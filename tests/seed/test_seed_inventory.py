@@ -1,0 +1,67 @@
+"""`hearth plan --output json` lists the 42 components exactly as the seed's component inventory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from hearth.cli import app
+
+from .seed_inventory import NO_STORAGE_COLUMN, SEED_NAMES, SEED_ROWS
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["plan", "--output", "json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_42_components(plan: dict[str, Any]) -> None:
+    assert len(SEED_ROWS) == 42
+    assert sorted(c["name"] for c in plan["components"]) == sorted(SEED_NAMES[r[0]] for r in SEED_ROWS)
+
+
+@pytest.mark.parametrize("row", SEED_ROWS, ids=[r[0] for r in SEED_ROWS])
+def test_component_matches_seed_row(plan: dict[str, Any], row: tuple[str, str, str, str | None, str]) -> None:
+    seed_name, namespace, version, storage, deps = row
+    by_name = {c["name"]: c for c in plan["components"]}
+    component = by_name[SEED_NAMES[seed_name]]
+    assert component["display_name"] == seed_name
+    assert component["namespace"] == namespace
+    assert component["version"] == version
+    if seed_name not in NO_STORAGE_COLUMN:
+        assert component["storage"] == storage
+    expected = sorted(SEED_NAMES[d.strip()] for d in deps.split(",")) if deps != "-" else []
+    assert component["needs"] == expected
+
+
+def test_waves_respect_needs(plan: dict[str, Any]) -> None:
+    wave = {c["name"]: c["wave"] for c in plan["components"]}
+    for component in plan["components"]:
+        for need in component["needs"]:
+            assert wave[need] < component["wave"], (component["name"], need)
+
+
+def test_tags_vault_includes_transitive_needs() -> None:
+    result = CliRunner().invoke(app, ["plan", "--output", "json", "--tags", "vault"])
+    assert result.exit_code == 0, result.output
+    names = {c["name"] for c in json.loads(result.stdout)["components"]}
+    assert names == {"vault", "traefik", "consul"}
+
+
+def test_tags_vault_no_deps() -> None:
+    result = CliRunner().invoke(app, ["plan", "--output", "json", "--tags", "vault", "--no-deps"])
+    assert result.exit_code == 0, result.output
+    assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["vault"]
+
+
+def test_tags_base_selects_base_infrastructure() -> None:
+    result = CliRunner().invoke(app, ["plan", "--output", "json", "--tags", "base", "--no-deps"])
+    assert result.exit_code == 0, result.output
+    names = {c["name"] for c in json.loads(result.stdout)["components"]}
+    assert names == {"namespaces", "traefik", "consul", "vault", "cert-manager", "authentik", "monitoring", "logging"}
