@@ -34,6 +34,7 @@ class Pod:
     replicas: int
     resources: Resources | None
     upstream: bool
+    api_access: bool = False
 
     @property
     def key(self) -> PodKey:
@@ -152,6 +153,7 @@ def _pods(component: Component) -> list[Pod]:
                     chart_pod.replicas,
                     chart_pod.resources,
                     upstream=True,
+                    api_access=chart_pod.api_access,
                 )
             )
         return result
@@ -170,6 +172,7 @@ def _pods(component: Component) -> list[Pod]:
             component.replicas,
             component.resources,
             upstream=False,
+            api_access=component.security.api_access,
         )
     ]
 
@@ -258,9 +261,10 @@ def _platform_flows(
                 flows.append(Flow(router.key, web[0].key, web[1], f"{router.component} routes {component.web.host}"))
                 if component.web.sso == "forward-auth":
                     flows += [Flow(router.key, idp.key, port, f"forward-auth for {name}") for idp, port in idps]
-        scraped = _pod_with_port(pods, component.metrics.port) if component.metrics else None
-        if scraped is not None:
-            flows += [Flow(s.key, scraped[0].key, scraped[1], f"{s.component} scrapes {name}") for s, _ in scrapers]
+        metrics_port = component.metrics.port if component.metrics else None
+        for scraped in pods:
+            for port in (p for p in scraped.ports if p.name == metrics_port):
+                flows += [Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers]
         for webhook in component.webhooks:
             target = _pod_with_port([p for p in pods if webhook.pod in (None, p.name)], webhook.port)
             if target is not None:

@@ -46,10 +46,14 @@ def _check_network(catalog: Catalog, doc: Located) -> None:
         claim(node.wireguard_ip, ("nodes", i, "wireguard_ip"))
     if not any(n.role == "control-plane" for n in p.nodes):
         raise doc.error(("nodes",), "no node has role control-plane")
-    nets = [("lan_subnet", p.lan_subnet), ("pod_cidr", p.pod_cidr), ("service_cidr", p.service_cidr),
-            ("gateway.wireguard_subnet", gw.wireguard_subnet)]
+    nets = [
+        ("lan_subnet", p.lan_subnet),
+        ("pod_cidr", p.pod_cidr),
+        ("service_cidr", p.service_cidr),
+        ("gateway.wireguard_subnet", gw.wireguard_subnet),
+    ]
     for i, (name_a, net_a) in enumerate(nets):
-        for name_b, net_b in nets[i + 1:]:
+        for name_b, net_b in nets[i + 1 :]:
             if net_a.overlaps(net_b):
                 loc = tuple(name_b.split("."))
                 raise doc.error(loc, f"{net_b} overlaps {name_a} {net_a}")
@@ -80,7 +84,7 @@ def _check_components(catalog: Catalog, docs: dict[str, Located]) -> None:
         for i, need in enumerate(component.needs):
             if need not in components:
                 raise doc.error(("needs", i), f"unknown dependency {need!r}")
-            if component.needs.count(need) > 1:
+            if need in component.needs[:i]:  # point at the repeat, not at the first mention
                 raise doc.error(("needs", i), f"dependency {need!r} is listed twice")
         if component.web is not None and component.web.sso == "oidc":
             providers = [c for c in component.needs if "oidc" in components[c].capabilities()]

@@ -6,6 +6,7 @@ can show. Every failure is a single ``CatalogError`` naming file, line and field
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from hearth.catalog.checks import check_catalog
 from hearth.catalog.models import Catalog, Component, Platform
-from hearth.catalog.yamlsource import CatalogError, Located, Loc, read_yaml
+from hearth.catalog.yamlsource import CatalogError, Loc, Located, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,16 +54,73 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(out)
 
 
+_DUPLICATE_PORT_NAME = re.compile(r"^port name '(.*)' is declared twice")
+_DUPLICATE_PORT = re.compile(r"^port ([0-9]+)/([A-Z]+) is declared twice")
+_NAMES_UNDECLARED = re.compile(r"^([a-z_.0-9-]+) names (?:port|pod) '(.*)', which")
+
+
+def _follow(data: Any, where: list[str], target: str) -> Loc:
+    """The YAML path a dotted message path such as ``install.pods.server.ports`` names, as far as it exists."""
+    loc: list[str | int] = []
+    for part in where:
+        if isinstance(data, dict) and part in data:
+            loc.append(part)
+            data = data[part]
+            continue
+        if not isinstance(data, list):
+            break
+        items = [item if isinstance(item, dict) else {} for item in data]
+        by_name = [i for i, item in enumerate(items) if part in (item.get("name"), item.get("capability"))]
+        by_value = [i for i, item in enumerate(items) if item.get(part) == target]
+        if by_name:
+            loc.append(by_name[0])
+            data = data[by_name[0]]
+        elif by_value:
+            loc += [by_value[0], part]
+            data = target
+        else:
+            break
+    if isinstance(data, list) and target in data:
+        loc.append(data.index(target))
+    return tuple(loc)
+
+
+def _whole_model_loc(data: dict[str, Any], message: str) -> Loc:
+    """Where a check of the whole component points; pydantic gives such errors no location of their own."""
+    ports = [p if isinstance(p, dict) else {} for p in data.get("ports") or []]
+    if match := _DUPLICATE_PORT_NAME.match(message):
+        names = [p.get("name") for p in ports]
+        return ("ports", names.index(match[1], names.index(match[1]) + 1), "name")
+    if match := _DUPLICATE_PORT.match(message):
+        numbers = [(str(p.get("port")), p.get("protocol", "TCP")) for p in ports]
+        first = numbers.index((match[1], match[2]))
+        return ("ports", numbers.index((match[1], match[2]), first + 1), "port")
+    if match := _NAMES_UNDECLARED.match(message):
+        return _follow(data, match[1].split("."), match[2])
+    if message.startswith("a component cannot need itself"):
+        return ("needs", list(data.get("needs") or []).index(data.get("name")))
+    if message.startswith("a workload rendered by hearth needs resources"):
+        return ("resources",)
+    return ()
+
+
 def validate_document(doc: Located, model: type[M]) -> M:
     """Validate one located YAML document against ``model``; the first problem becomes a CatalogError."""
     if not isinstance(doc.data, dict):
-        raise doc.error((), f"expected a mapping of keys for a {model.__name__.lower()}")
+        got = {type(None): "an empty document", list: "a list"}.get(type(doc.data), "a single value")
+        raise doc.error((), f"expected a mapping of keys for a {model.__name__.lower()}, got {got}")
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         loc = _clean_loc(tuple(first.get("loc", ())))
-        raise doc.error(loc, _message(dict(first))) from exc
+        message = _message(dict(first))
+        if not loc:
+            try:
+                loc = _whole_model_loc(doc.data, message)
+            except ValueError:  # the data does not show what the message names: keep the document
+                loc = ()
+        raise doc.error(loc, message) from exc
 
 
 def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, Sources]:

@@ -354,7 +354,8 @@ class ChartPod(Strict):
     replicas: int = Field(default=1, ge=0)
     resources: Resources | None = None
     service: Name | None = Field(default=None, description="the chart's Service for this pod, if not the default")
-    talks_to: list[Name] = Field(default=[], description="other pods of the same chart this pod connects to")
+    talks_to: list[Name] = Field(default=[], description="pods of the same chart this pod connects to (itself: peers)")
+    api_access: bool = False
     source: str = ""
 
 
@@ -504,13 +505,15 @@ class Component(Strict):
             referenced += [(f"install.pods.{pod.name}.ports", n) for n in pod.ports]
         for pod in self.install.pods:
             for peer in pod.talks_to:
-                if peer not in pods or peer == pod.name:
-                    raise ValueError(f"install.pods.{pod.name}.talks_to names {peer!r}, not another pod of this chart")
+                if peer not in pods:
+                    raise ValueError(f"install.pods.{pod.name}.talks_to names {peer!r}, not a pod of this chart")
         for sidecar in self.sidecars:
             referenced += [(f"sidecars.{sidecar.name}.ports", n) for n in sidecar.ports]
         for where, port_name in referenced:
             if port_name is not None and port_name not in names:
                 raise ValueError(f"{where} names port {port_name!r}, which the component does not declare")
+        if self.install.method == "chart" and self.security.api_access:
+            raise ValueError("security.api_access is for hearth workloads; mark the chart's pods with api_access")
         if self.install.method == "hearth" and self.image is not None and self.resources is None:
             raise ValueError("a workload rendered by hearth needs resources (requests and limits)")
         if self.name in self.needs:

@@ -17,7 +17,7 @@ class CatalogError(Exception):
     def __init__(self, file: Path | str, line: int, fieldname: str, message: str) -> None:
         self.file = str(file)
         self.line = line
-        self.field = fieldname
+        self.field = " ".join(fieldname.split()) or "(document)"
         self.message = " ".join(message.split())
         super().__init__(str(self))
 
@@ -53,7 +53,9 @@ def format_loc(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            # A key that is empty, padded or holds a line break is shown quoted, so the error stays one line.
+            key = part if part and part.isprintable() and part == part.strip() else repr(part)
+            out += f".{key}" if out else key
     return out or "(document)"
 
 

@@ -84,10 +84,9 @@ def _rules(resolved: Resolved, flows: list[Flow], peer_of: str) -> list[dict[str
 
 def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
     """The policy of one pod: exactly its intended ingress and egress."""
-    component = resolved.component(pod.component)
     ingress = _rules(resolved, resolved.ingress_of(pod.key), "src")
     egress = _rules(resolved, resolved.egress_of(pod.key), "dst")
-    if component.security.api_access:
+    if pod.api_access:
         cidrs = [{"ipBlock": {"cidr": f"{ip}/32"}} for ip in resolved.control_plane_ips()]
         egress.append({"to": cidrs, "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}]})
     name = pod.component if pod.name == "main" else f"{pod.component}-{pod.name}"
