@@ -30,7 +30,7 @@ def find_cycle(needs: Mapping[str, Sequence[str]]) -> list[str]:
             if nxt not in colour:
                 continue
             if colour[nxt] == grey:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if colour[nxt] == white:
                 found = visit(nxt)
                 if found:
@@ -64,8 +64,12 @@ class Plan:
 class DependencyGraph:
     """The catalog's components and what each needs, with the derived orderings."""
 
-    def __init__(self, needs: Mapping[str, Sequence[str]], durations: Mapping[str, int],
-                 tags: Mapping[str, Iterable[str]]) -> None:
+    def __init__(
+        self,
+        needs: Mapping[str, Sequence[str]],
+        durations: Mapping[str, int],
+        tags: Mapping[str, Iterable[str]],
+    ) -> None:
         cycle = find_cycle(needs)
         if cycle:
             raise ValueError("dependency cycle: " + " -> ".join(cycle))

@@ -19,16 +19,18 @@ def build_plan(catalog: Catalog, tags: list[str] | None, with_needs: bool = True
     for wave in plan.waves:
         for name in wave:
             c = catalog.components[name]
-            components.append({
-                "name": name,
-                "display_name": c.display_name,
-                "namespace": c.namespace,
-                "version": c.version,
-                "needs": sorted(c.needs),
-                "wave": plan.wave_of[name],
-                "storage": c.storage.size if c.storage else None,
-                "tags": graph.tags[name],
-            })
+            components.append(
+                {
+                    "name": name,
+                    "display_name": c.display_name,
+                    "namespace": c.namespace,
+                    "version": c.version,
+                    "needs": sorted(c.needs),
+                    "wave": plan.wave_of[name],
+                    "storage": c.storage.size if c.storage else None,
+                    "tags": graph.tags[name],
+                }
+            )
     return {
         "components": components,
         "waves": plan.waves,
@@ -43,8 +45,14 @@ def plan_table(plan: dict[str, Any]) -> Table:
     for column in ("wave", "component", "namespace", "version", "storage", "needs"):
         table.add_column(column)
     for row in plan["components"]:
-        table.add_row(str(row["wave"]), row["name"], row["namespace"], row["version"],
-                      row["storage"] or "-", ", ".join(row["needs"]) or "-")
+        table.add_row(
+            str(row["wave"]),
+            row["name"],
+            row["namespace"],
+            row["version"],
+            row["storage"] or "-",
+            ", ".join(row["needs"]) or "-",
+        )
     return table
 
 
@@ -56,7 +64,7 @@ def graph_mermaid(catalog: Catalog) -> str:
         by_ns.setdefault(c.namespace, []).append(name)
     for ns, names in sorted(by_ns.items()):
         lines.append(f"  subgraph ns_{ns.replace('-', '_')}[{ns}]")
-        lines += [f"    {n.replace('-', '_')}[\"{catalog.components[n].display_name}\"]" for n in names]
+        lines += [f'    {n.replace("-", "_")}["{catalog.components[n].display_name}"]' for n in names]
         lines.append("  end")
     for name, c in sorted(catalog.components.items()):
         lines += [f"  {name.replace('-', '_')} --> {d.replace('-', '_')}" for d in sorted(c.needs)]

@@ -1,0 +1,163 @@
+"""Load Kubernetes manifests from YAML files and directories.
+
+The loader is deliberately small and strict about syntax: any file that is not
+valid YAML raises :class:`ManifestError` with a ``FILE:LINE: message`` line,
+never a parser traceback. It is lenient about content: empty documents and
+documents that are not mappings (Ansible playbooks, bare lists, scalars) are
+skipped, because a directory of manifests often holds other YAML too. Deciding
+what a mapping means is left to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "YAML_SUFFIXES",
+    "Document",
+    "ManifestError",
+    "iter_yaml_files",
+    "load_documents",
+    "parse_documents",
+]
+
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+class ManifestError(ValueError):
+    """A manifest could not be read or understood; ``str()`` is one ``FILE:LINE: message`` line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = " ".join(str(message).split())
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML mapping and where it came from (1-based line of its first node)."""
+
+    path: Path
+    line: int | None
+    obj: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        """The object's ``kind`` or ``""``, so callers can dispatch without type checks."""
+        kind = self.obj.get("kind")
+        return kind if isinstance(kind, str) else ""
+
+    def error(self, message: str) -> ManifestError:
+        """Build a :class:`ManifestError` pointing at this document, for content errors found later."""
+        return ManifestError(self.path, self.line, message)
+
+
+def iter_yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and directories into a sorted, de-duplicated list of YAML files.
+
+    Directories are walked recursively for ``*.yaml``/``*.yml`` (hidden files
+    and directories are skipped, so ``.git`` or ``.github`` never leak in); a
+    file named explicitly is taken whatever its suffix. Order is deterministic:
+    arguments in the order given, each directory's files sorted by path.
+    """
+    seen: set[Path] = set()
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in YAML_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            found = [path]
+        else:
+            raise ManifestError(path, None, "no such file or directory")
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
+
+
+def load_documents(paths: Iterable[Path]) -> list[Document]:
+    """Read every YAML document under ``paths`` (see :func:`iter_yaml_files`), lists expanded."""
+    documents: list[Document] = []
+    for file in iter_yaml_files(paths):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError(file, None, "cannot read: not UTF-8 text") from None
+        except OSError as exc:
+            raise ManifestError(file, None, f"cannot read: {exc.strerror or exc}") from None
+        documents.extend(parse_documents(text, file))
+    return documents
+
+
+def parse_documents(text: str, path: Path) -> list[Document]:
+    """Parse multi-document YAML ``text``; skip empty and non-mapping documents; expand ``kind: List``."""
+    loader = _Loader(text)
+    documents: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            documents.extend(_expand(path, node, data))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "unparseable"
+        raise ManifestError(path, line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ManifestError(path, line, f"invalid YAML: {exc.reason}") from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(path, None, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _expand(path: Path, node: yaml.Node, data: object) -> Iterator[Document]:
+    """Yield ``data`` as a document, or its items if it is a ``kind: List``."""
+    if not isinstance(data, dict):
+        return
+    line = node.start_mark.line + 1
+    if data.get("kind") != "List":
+        yield Document(path, line, data)
+        return
+    items = data.get("items") or []
+    if not isinstance(items, list):
+        raise ManifestError(path, line, "kind: List: 'items' must be a list")
+    item_nodes = _list_item_nodes(node)
+    for index, item in enumerate(items):
+        item_node = item_nodes[index] if index < len(item_nodes) else node
+        yield from _expand(path, item_node, item)
+
+
+def _list_item_nodes(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes of a List's ``items`` sequence, to report per-item line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+                return list(value.value)
+    return []
