@@ -6,19 +6,22 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hearth import __version__
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
 from hearth.commands import plan as plan_cmd
+from hearth.commands import render as render_cmd
 from hearth.commands.init import write_default_catalog
+from hearth.verify.reach import render_table, run_reach
 
 app = typer.Typer(
     help="hearth: the platform as code. Describe the platform once; render, verify and deploy it.",
@@ -40,14 +43,14 @@ PlatformOpt = Annotated[
 ]
 
 
-class PlanOutput(str, Enum):
+class PlanOutput(StrEnum):
     """Formats of ``hearth plan``."""
 
     table = "table"
     json = "json"
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     """Formats of ``hearth graph``."""
 
     mermaid = "mermaid"
@@ -116,8 +119,12 @@ def plan(
     platform: PlatformOpt = None,
     tags: Annotated[
         list[str] | None,
-        typer.Option("--tags", "-t", help="Select by tag: base, databases, apps, a component or a namespace. "
-                     "Repeat or comma-separate. Needs are included."),
+        typer.Option(
+            "--tags",
+            "-t",
+            help="Select by tag: base, databases, apps, a component or a namespace. "
+            "Repeat or comma-separate. Needs are included.",
+        ),
     ] = None,
     no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not add the selection's transitive needs.")] = False,
     output: Annotated[PlanOutput, typer.Option("--output", "-o", help="table or json.")] = PlanOutput.table,
@@ -141,10 +148,98 @@ def graph(
 ) -> None:
     """Print the dependency graph (an edge a --> b means a needs b) as Mermaid or Graphviz dot."""
     catalog = load(platform)
-    render: Callable[[Catalog], str] = (
-        plan_cmd.graph_mermaid if format is GraphFormat.mermaid else plan_cmd.graph_dot
-    )
+    render: Callable[[Catalog], str] = plan_cmd.graph_mermaid if format is GraphFormat.mermaid else plan_cmd.graph_dot
     sys.stdout.write(render(catalog))
+
+
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Build directory, replaced as a whole (only if empty or a previous build).",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print a line per stage on stderr.")]
+
+
+def stage_printer(quiet: bool) -> Callable[[str], None]:
+    """A progress callback: one dim line per stage on stderr, or nothing with --quiet."""
+
+    def show(message: str) -> None:
+        if not quiet:
+            err.print(f"[dim]> {escape(message)}[/dim]")
+
+    return show
+
+
+@app.command("render")
+def render_command(
+    platform: PlatformOpt = None, output: OutOpt = render_cmd.DEFAULT_OUT, quiet: QuietOpt = False
+) -> None:
+    """Render the catalog to OUT: Helm charts, manifests, upstream values, helmfile.yaml and cluster descriptions.
+
+    Two renders of the same catalog are byte-identical. Exit status 2 with one line on a bad catalog or OUT.
+    """
+    progress = stage_printer(quiet)
+    progress("load: catalog")
+    catalog = load(platform)
+    with user_errors():
+        summary = render_cmd.render(catalog, output, progress)
+    out.print(summary.line())
+
+
+@app.command("build")
+def build_command(
+    platform: PlatformOpt = None, output: OutOpt = render_cmd.DEFAULT_OUT, quiet: QuietOpt = False
+) -> None:
+    """Validate the catalog, then render it to OUT (what `hearth validate` and `hearth render` do, in one go)."""
+    progress = stage_printer(quiet)
+    progress("validate: schema, references, cycles, addresses and ports")
+    catalog = load(platform)
+    with user_errors():
+        summary = render_cmd.render(catalog, output, progress)
+    out.print(summary.line())
+    # Further stages of `hearth build` run here, over the written OUT: the auditor (`hearth check`) next.
+
+
+class ReachOutput(StrEnum):
+    """Formats of ``hearth reach``."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def reach(
+    paths: Annotated[list[Path], typer.Argument(help="Manifest files or directories (multi-document YAML).")],
+    port: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--port",
+            help="Probe PORT/PROTO (e.g. 5432/TCP, 53/UDP); repeatable. Default: each "
+            "destination's declared container ports.",
+        ),
+    ] = None,
+    peer_ip: Annotated[
+        list[str] | None,
+        typer.Option("--peer-ip", help="Add an endpoint outside the cluster (only ipBlock peers match it)."),
+    ] = None,
+    output: Annotated[ReachOutput, typer.Option("--output", "-o", help="table or json.")] = ReachOutput.table,
+    allowed_only: Annotated[bool, typer.Option("--allowed-only", help="Table: list allowed connections only.")] = False,
+) -> None:
+    """Which endpoint may open which connection, under the NetworkPolicies of any Kubernetes manifests.
+
+    Every ordered pair of distinct endpoints (pods, workloads as one pod each, --peer-ip addresses) and every
+    probed port is listed with its verdict: allowed when the source's egress and the destination's ingress both
+    allow it.
+    """
+    with user_errors():
+        result = run_reach(list(paths), port or [], peer_ip or [])
+        if output is ReachOutput.json:
+            sys.stdout.write(result.dumps() + "\n")
+        else:
+            out.print(render_table(result, allowed_only=allowed_only))
 
 
 @app.command()

@@ -197,6 +197,40 @@ def _pod_with_port(pods: list[Pod], port_name: str) -> tuple[Pod, Port] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a capability is served: the providing component, its pod and port."""
+
+    component: Component
+    pod: Pod
+    port: Port
+
+    @property
+    def host(self) -> str:
+        """The in-cluster DNS name of the pod's Service (``<service>.<namespace>.svc``)."""
+        return f"{self.pod.service}.{self.pod.namespace}.svc"
+
+
+def providers(resolved: Resolved, capability: str) -> list[Component]:
+    """Components that provide ``capability``, by name."""
+    comps = resolved.catalog.components
+    return [comps[n] for n in sorted(comps) if capability in comps[n].capabilities()]
+
+
+def provider_endpoint(resolved: Resolved, capability: str) -> Endpoint | None:
+    """The first provider of ``capability`` that serves it on a port, with the pod carrying that port."""
+    for component in providers(resolved, capability):
+        found = _provider_pod(component, resolved.pods_of(component.name), capability)
+        if found is not None:
+            return Endpoint(component, *found)
+    return None
+
+
+def pod_with_port(resolved: Resolved, component: Component, port_name: str) -> tuple[Pod, Port] | None:
+    """The component's pod that carries the named port, and the port."""
+    return _pod_with_port(resolved.pods_of(component.name), port_name)
+
+
 def resolve(catalog: Catalog) -> Resolved:
     """Derive pods, flows and grants from a loaded catalog."""
     comps = catalog.components
@@ -264,7 +298,9 @@ def _platform_flows(
         metrics_port = component.metrics.port if component.metrics else None
         for scraped in pods:
             for port in (p for p in scraped.ports if p.name == metrics_port):
-                flows += [Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers]
+                flows += [
+                    Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers
+                ]
         for webhook in component.webhooks:
             target = _pod_with_port([p for p in pods if webhook.pod in (None, p.name)], webhook.port)
             if target is not None:

@@ -56,32 +56,41 @@ def plan_table(plan: dict[str, Any]) -> Table:
     return table
 
 
+def _by_namespace(catalog: Catalog) -> list[tuple[str, list[str]]]:
+    """Component names grouped by namespace, both sorted, for the graph renderers."""
+    groups: dict[str, list[str]] = {}
+    for name, c in sorted(catalog.components.items()):
+        groups.setdefault(c.namespace, []).append(name)
+    return sorted(groups.items())
+
+
+def _edges(catalog: Catalog) -> list[tuple[str, str]]:
+    """Every (component, need) pair, sorted."""
+    return [(name, need) for name, c in sorted(catalog.components.items()) for need in sorted(c.needs)]
+
+
 def graph_mermaid(catalog: Catalog) -> str:
     """The dependency graph as a Mermaid flowchart, one subgraph per namespace."""
+
+    def ident(name: str) -> str:
+        return name.replace("-", "_")
+
     lines = ["flowchart LR"]
-    by_ns: dict[str, list[str]] = {}
-    for name, c in sorted(catalog.components.items()):
-        by_ns.setdefault(c.namespace, []).append(name)
-    for ns, names in sorted(by_ns.items()):
-        lines.append(f"  subgraph ns_{ns.replace('-', '_')}[{ns}]")
-        lines += [f'    {n.replace("-", "_")}["{catalog.components[n].display_name}"]' for n in names]
+    for ns, names in _by_namespace(catalog):
+        lines.append(f"  subgraph ns_{ident(ns)}[{ns}]")
+        lines += [f'    {ident(n)}["{catalog.components[n].display_name}"]' for n in names]
         lines.append("  end")
-    for name, c in sorted(catalog.components.items()):
-        lines += [f"  {name.replace('-', '_')} --> {d.replace('-', '_')}" for d in sorted(c.needs)]
+    lines += [f"  {ident(a)} --> {ident(b)}" for a, b in _edges(catalog)]
     return "\n".join(lines) + "\n"
 
 
 def graph_dot(catalog: Catalog) -> str:
     """The dependency graph in Graphviz dot, one cluster per namespace."""
     lines = ["digraph hearth {", "  rankdir=LR;"]
-    by_ns: dict[str, list[str]] = {}
-    for name, c in sorted(catalog.components.items()):
-        by_ns.setdefault(c.namespace, []).append(name)
-    for ns, names in sorted(by_ns.items()):
+    for ns, names in _by_namespace(catalog):
         lines.append(f'  subgraph "cluster_{ns}" {{ label="{ns}";')
         lines += [f'    "{n}" [label="{catalog.components[n].display_name}"];' for n in names]
         lines.append("  }")
-    for name, c in sorted(catalog.components.items()):
-        lines += [f'  "{name}" -> "{d}";' for d in sorted(c.needs)]
+    lines += [f'  "{a}" -> "{b}";' for a, b in _edges(catalog)]
     lines.append("}")
     return "\n".join(lines) + "\n"

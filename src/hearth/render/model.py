@@ -40,6 +40,8 @@ class UpstreamRelease:
     chart: str
     version: str
     values: dict[str, Any] = field(default_factory=dict)
+    needs: list[str] = field(default_factory=list)
+    """What a release that is not a catalog component (Velero) needs; catalog components use their ``needs``."""
 
 
 @dataclass

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 
 from hearth.catalog.models import Component
+from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.cluster import render_cluster_dns, render_nodes, render_upstream_stand_ins
 from hearth.render.defaults import CHART_VERSION, metadata
+from hearth.render.helmtests import render_helm_tests
 from hearth.render.identity import render_identity
+from hearth.render.ingress import render_ingress
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.network import namespace_policies, render_network
+from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
 from hearth.render.secrets import vault_policy, vault_role
+from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
 from hearth.render.workload import pod_disruption_budget, render_workload
 from hearth.resolve import Resolved
 
@@ -91,6 +96,13 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
     if component.install.method == "chart":
         chart.manifests += _upstream_pdbs(resolved, component)
     chart.manifests += render_network(resolved, component.name)
+    chart.manifests += render_ingress(resolved, component) + render_certificate(resolved, component)
+    chart.manifests += render_cluster_issuer(resolved, component)
+    chart.manifests += render_service_monitor(resolved, component) + render_prometheus_rule(resolved, component)
+    chart.manifests += render_component_backup(resolved, component)
+    test = render_helm_tests(resolved, component)
+    chart.manifests += test.manifests
+    chart.tests += test.tests
     return chart
 
 
@@ -118,6 +130,16 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
         if "path " in policy:
             out.files[f"vault/policies/{name}.hcl"] = policy
             out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
+    out.files.update(render_pki_files(resolved))
+    out.files.update(render_rules_file(resolved))
+    velero = render_velero(resolved)
+    if velero is not None:
+        out.upstream[velero.release.component] = velero.release
+        out.charts[velero.chart.component] = velero.chart
+        out.cluster[f"upstream/{velero.release.component}"] = velero.stand_ins
+        out.files.update(velero.files)
+        for rendered in out.charts.values():
+            rendered.manifests = allow_node_agent(rendered.manifests, velero.release.namespace)
     return out
 
 

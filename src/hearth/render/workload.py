@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.catalog.models import Component, Port, Sidecar
+from hearth.catalog.models import Component, Image, Port, Sidecar
 from hearth.render.defaults import (
     ANNOTATION,
     container_security_context,
@@ -47,19 +47,29 @@ def _writable_mounts(component: Component, prefix: str) -> tuple[list[dict[str, 
     return volumes, mounts
 
 
-def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
-    by_name = {p.name: p for p in component.ports}
+def _container(
+    name: str, image: Image, args: list[str], env: dict[str, str], ports: list[Port], command: list[str] | None = None
+) -> dict[str, Any]:
+    """The parts every container shares: image, command and args, env, ports."""
     container: dict[str, Any] = {
-        "name": sidecar.name,
-        "image": f"{sidecar.image.repository}:{sidecar.image.tag}",
+        "name": name,
+        "image": f"{image.repository}:{image.tag}",
         "imagePullPolicy": "IfNotPresent",
     }
-    if sidecar.args:
-        container["args"] = list(sidecar.args)
-    if sidecar.env:
-        container["env"] = [{"name": k, "value": v} for k, v in sorted(sidecar.env.items())]
-    if sidecar.ports:
-        container["ports"] = _container_ports([by_name[n] for n in sidecar.ports])
+    if command:
+        container["command"] = list(command)
+    if args:
+        container["args"] = list(args)
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in sorted(env.items())]
+    if ports:
+        container["ports"] = _container_ports(ports)
+    return container
+
+
+def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
+    by_name = {p.name: p for p in component.ports}
+    container = _container(sidecar.name, sidecar.image, sidecar.args, sidecar.env, [by_name[n] for n in sidecar.ports])
     container["resources"] = _resources(sidecar.resources)
     container["securityContext"] = container_security_context(component)
     container["volumeMounts"] = [{"name": f"{sidecar.name}-tmp", "mountPath": "/tmp"}]
@@ -78,19 +88,7 @@ def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
         mounts.append({"name": "data", "mountPath": component.storage.mount_path})
     vault_annotations, vault_volumes = vault_injection(resolved, component)
     volumes += vault_volumes
-    main: dict[str, Any] = {
-        "name": component.name,
-        "image": f"{component.image.repository}:{component.image.tag}",
-        "imagePullPolicy": "IfNotPresent",
-    }
-    if component.command:
-        main["command"] = list(component.command)
-    if component.args:
-        main["args"] = list(component.args)
-    if component.env:
-        main["env"] = [{"name": k, "value": v} for k, v in sorted(component.env.items())]
-    if main_ports:
-        main["ports"] = _container_ports(main_ports)
+    main = _container(component.name, component.image, component.args, component.env, main_ports, component.command)
     main.update(probes(component.health, component.startup_seconds))
     main["resources"] = _resources(component.resources)
     main["securityContext"] = container_security_context(component)

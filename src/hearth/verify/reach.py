@@ -609,6 +609,20 @@ class ReachMatrix:
         """Is ``name`` selected by a policy governing egress?"""
         return bool(self._egress_isolated >> self._lookup(name) & 1)
 
+    def sides(self, src: str, dst: str, port: int, protocol: str = "TCP") -> tuple[bool, bool]:
+        """``(egress, ingress)``: does ``src``'s egress allow this connection, does ``dst``'s ingress admit it?
+
+        :meth:`allowed` is both at once (and False for ``src == dst``); this tells which side denies, for reports.
+        """
+        s, d = self._lookup(src), self._lookup(dst)
+        probe = Probe(port, protocol.upper())
+        rules = self._ingress[d]
+        ingress = rules is None or any(
+            (self._port_mask(rule.ports, probe) >> d & 1) and (rule.peers >> s & 1) for rule in rules
+        )
+        egress = bool((self._egress_free | self._egress_for(probe).sources(d)) >> s & 1)
+        return egress, ingress
+
     def allowed_flows(self) -> Iterator[Connection]:
         """Only the allowed rows of :meth:`connections`, same order, cost proportional to their number."""
         per_src: list[list[tuple[int, Probe]]] = [[] for _ in self.endpoints]

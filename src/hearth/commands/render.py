@@ -1,0 +1,84 @@
+"""``hearth render`` and ``hearth build``: catalog in, build directory out.
+
+The stages are plain functions (resolve, render, package, write) so the CLI only loads, reports progress and
+prints; ``render_files`` is the whole pipeline up to the files, which the tests and the benchmark call directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hearth.catalog.models import Catalog
+from hearth.render.packaging import package
+from hearth.render.platform import render_platform
+from hearth.render.write import write_tree
+from hearth.resolve import resolve
+
+Progress = Callable[[str], None]
+DEFAULT_OUT = Path("build")
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class RenderSummary:
+    """What a render wrote: counts for the one-line summary."""
+
+    out: Path
+    charts: int
+    upstream: int
+    manifest_files: int
+    objects: int
+    files: int
+
+    def line(self) -> str:
+        """The one-line summary ``hearth render`` prints."""
+        return (
+            f"rendered {self.charts} charts ({self.upstream} upstream releases), {self.manifest_files} manifest "
+            f"files with {self.objects} objects, {self.files} files in total to {self.out}"
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The files of a render, and the counts to report about them."""
+
+    files: dict[str, str]
+    charts: int
+    upstream: int
+    objects: int
+
+
+def render_files(catalog: Catalog, progress: Progress = _quiet) -> Rendered:
+    """Resolve, render and package a loaded catalog: every file of the build, {relative path: text}."""
+    progress("resolve: pods, flows and grants")
+    resolved = resolve(catalog)
+    progress("render: charts, upstream releases and cluster descriptions")
+    rendered = render_platform(resolved)
+    progress("package: charts, manifests, values and helmfile.yaml")
+    files = package(rendered, resolved)
+    return Rendered(files, len(rendered.charts), len(rendered.upstream), len(rendered.all_manifests()))
+
+
+def write_build(files: Mapping[str, str], out: Path, progress: Progress = _quiet) -> None:
+    """Replace ``out`` with ``files`` atomically (see ``hearth.render.write.write_tree``)."""
+    progress(f"write: {len(files)} files to {out}")
+    write_tree(files, out)
+
+
+def render(catalog: Catalog, out: Path, progress: Progress = _quiet) -> RenderSummary:
+    """The ``hearth render`` pipeline over a loaded catalog: resolve, render, package, write ``out``."""
+    result = render_files(catalog, progress)
+    write_build(result.files, out, progress)
+    return RenderSummary(
+        out=out,
+        charts=result.charts,
+        upstream=result.upstream,
+        manifest_files=sum(1 for path in result.files if path.startswith("manifests/")),
+        objects=result.objects,
+        files=len(result.files),
+    )

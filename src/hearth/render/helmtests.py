@@ -1,0 +1,197 @@
+"""Helm test pods: each chart proves its component answers, through its Service, the way its health check says.
+
+``http`` checks are fetched with curl, ``tcp`` checks are a ``nc -z`` connect, and ``exec`` checks run the
+protocol's own client from the component's image against the Service (``pg_isready -h``, ``mysqladmin ping``,
+``mongosh --eval``, ``valkey-cli ping``), or the component's own command with its loopback address replaced
+by the Service. A companion chart tests the upstream Service of the pod that carries the health port.
+
+The test pod is labelled ``hearth.dev/helm-test: <component>``. Two NetworkPolicies in the same chart let it
+reach exactly that port: an egress policy on the test pod and an ingress policy on the component's pod.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hearth.catalog.models import Component, Port
+from hearth.render.defaults import ANNOTATION, SECCOMP, metadata
+from hearth.render.model import Manifest
+from hearth.render.network import NS_LABEL, POLICY_LABELS
+from hearth.resolve import Pod, Resolved, pod_with_port
+
+TEST_LABEL = f"{ANNOTATION}/helm-test"
+# curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc -z`. Both pinned.
+CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
+NC_IMAGE = "docker.io/library/busybox:1.36.1"
+UNPRIVILEGED_UID = 65532
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+HOOK = {"helm.sh/hook": "test", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded"}
+
+
+def _client(capability: str, binary: str, host: str, port: int) -> list[str] | None:
+    """The protocol's own liveness client against ``host:port``; None for protocols without one here."""
+    table = {
+        "postgres": ["pg_isready", "-h", host, "-p", str(port)],
+        "mysql": ["mysqladmin", "ping", "-h", host, "-P", str(port)],
+        "mongodb": ["mongosh", "--host", host, "--port", str(port), "--quiet", "--eval", "db.adminCommand('ping').ok"],
+        "redis": [binary if binary.endswith("-cli") else "redis-cli", "-h", host, "-p", str(port), "ping"],
+    }
+    return table.get(capability)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the test pod runs, from which image, against which pod and port."""
+
+    pod: Pod
+    port: Port
+    image: str
+    command: list[str]
+
+
+def _exec_probe(resolved: Resolved, component: Component) -> Probe | None:
+    assert component.health is not None
+    if component.image is None:
+        return None
+    image = f"{component.image.repository}:{component.image.tag}"
+    binary = component.health.command[0]
+    for provide in component.provides:
+        found = pod_with_port(resolved, component, provide.port) if provide.port else None
+        if found is None:
+            continue
+        host = f"{found[0].service}.{found[0].namespace}.svc"
+        command = _client(provide.capability, binary, host, found[1].port)
+        if command is not None:
+            return Probe(found[0], found[1], image, command)
+    pods = resolved.pods_of(component.name)
+    if not pods or not pods[0].ports:
+        return None
+    host = f"{pods[0].service}.{pods[0].namespace}.svc"
+    command = [host if arg in LOOPBACK else _replace_loopback(arg, host) for arg in component.health.command]
+    return Probe(pods[0], pods[0].ports[0], image, command) if command != component.health.command else None
+
+
+def _replace_loopback(arg: str, host: str) -> str:
+    for address in LOOPBACK:
+        arg = arg.replace(f"={address}", f"={host}").replace(f"//{address}", f"//{host}")
+    return arg
+
+
+def probe(resolved: Resolved, component: Component) -> Probe | None:
+    """How the component's test checks it, or None when it has no health check a test can run remotely."""
+    health = component.health
+    if health is None:
+        return None
+    if health.kind == "exec":
+        return _exec_probe(resolved, component)
+    assert health.port is not None
+    found = pod_with_port(resolved, component, health.port)
+    if found is None:
+        return None
+    pod, port = found
+    host = f"{pod.service}.{pod.namespace}.svc"
+    if health.kind == "tcp":
+        return Probe(pod, port, NC_IMAGE, ["nc", "-z", "-w", "5", host, str(port.port)])
+    scheme = health.scheme.lower()
+    command = ["curl", "-fsS", "--max-time", "10", "-o", "/dev/null"]
+    command += ["--insecure"] if scheme == "https" else []
+    return Probe(pod, port, CURL_IMAGE, [*command, f"{scheme}://{host}:{port.port}{health.path}"])
+
+
+def _test_pod(component: Component, found: Probe) -> Manifest:
+    own_image = found.image not in (CURL_IMAGE, NC_IMAGE)
+    uid = (component.security.run_as_user if own_image else 0) or UNPRIVILEGED_UID
+    labels = {
+        TEST_LABEL: component.name,
+        "app.kubernetes.io/part-of": "hearth",
+        "app.kubernetes.io/managed-by": "hearth",
+    }
+    annotations = {
+        **HOOK,
+        f"{ANNOTATION}/component": component.name,
+        f"{ANNOTATION}/connects-to": f"{found.pod.namespace}/{found.pod.service}:{found.port.name}",
+    }
+    container: dict[str, Any] = {
+        "name": "probe",
+        "image": found.image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": found.command,
+        "env": [{"name": "HOME", "value": "/tmp"}],
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": dict(SECCOMP),
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": metadata(f"{component.name}-test", component.namespace, labels, annotations),
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": uid,
+                "runAsGroup": uid,
+                "seccompProfile": dict(SECCOMP),
+            },
+            "containers": [container],
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+        },
+    }
+
+
+def _policies(component: Component, found: Probe) -> list[Manifest]:
+    test_selector = {TEST_LABEL: component.name}
+    target = dict(sorted(found.pod.labels.items()))
+    port = [{"protocol": found.port.protocol, "port": found.port.port}]
+    labels = {**POLICY_LABELS, f"{ANNOTATION}/component": component.name}
+
+    def peer(namespace: str, selector: dict[str, str]) -> dict[str, Any]:
+        return {"namespaceSelector": {"matchLabels": {NS_LABEL: namespace}}, "podSelector": {"matchLabels": selector}}
+
+    return [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": metadata(f"{component.name}-helm-test", component.namespace, labels),
+            "spec": {
+                "podSelector": {"matchLabels": test_selector},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [],
+                "egress": [{"to": [peer(found.pod.namespace, target)], "ports": port}],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": metadata(f"{component.name}-admit-helm-test", found.pod.namespace, labels),
+            "spec": {
+                "podSelector": {"matchLabels": target},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [peer(component.namespace, test_selector)], "ports": port}],
+            },
+        },
+    ]
+
+
+@dataclass
+class HelmTest:
+    """A chart's test: the hook pods (``ChartRender.tests``) and the policies it needs (``manifests``)."""
+
+    tests: list[Manifest]
+    manifests: list[Manifest]
+
+
+def render_helm_tests(resolved: Resolved, component: Component) -> HelmTest:
+    """The Helm test of a component's (companion) chart; empty when its health cannot be probed remotely."""
+    found = probe(resolved, component)
+    if found is None:
+        return HelmTest([], [])
+    return HelmTest([_test_pod(component, found)], _policies(component, found))

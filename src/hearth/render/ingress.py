@@ -1,0 +1,114 @@
+"""Routing people to web apps: a Traefik IngressRoute per component with ``web``, and forward-auth Middleware.
+
+Providers are found by capability (``ingress``, ``oidc``, ``certificates``), never by name. The IngressRoute
+lives in the component's namespace and names the component's own Service: for an upstream-chart component, the
+Service of the pod that carries ``web.port``. Its TLS secret is the one the component's Certificate
+(``hearth.render.tls``) fills.
+
+Forward-auth apps get a ``Middleware`` in their own namespace, since Traefik's CRD provider refuses
+cross-namespace references unless ``allowCrossNamespace`` is set. It points at the identity provider's
+embedded outpost, as authentik documents for Traefik on Kubernetes
+(goauthentik/authentik website/docs/add-secure-apps/providers/proxy/_traefik_ingress.md, and
+docs.goauthentik.io/add-secure-apps/providers/proxy/server_traefik/). The outpost is meant to run in
+domain-level mode, so its callbacks go to the identity provider's own host and no per-app
+``/outpost.goauthentik.io/`` route (which would need a cross-namespace Service) is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component
+from hearth.render.model import Manifest
+from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels
+
+TRAEFIK_API = "traefik.io/v1alpha1"
+ENTRY_POINT = "websecure"
+# authentik's embedded outpost answers forward-auth for Traefik on this path of its HTTP port (9000).
+OUTPOST_PATH = "/outpost.goauthentik.io/auth/traefik"
+AUTH_RESPONSE_HEADERS = [
+    "X-authentik-username",
+    "X-authentik-groups",
+    "X-authentik-email",
+    "X-authentik-name",
+    "X-authentik-uid",
+]
+
+
+def fqdn(resolved: Resolved, component: Component) -> str | None:
+    """The public host name of a web component: ``<web.host>.<platform.domain>``."""
+    if component.web is None:
+        return None
+    return f"{component.web.host}.{resolved.catalog.platform.domain}"
+
+
+def tls_secret_name(component: Component) -> str:
+    """The Secret the component's Certificate fills and its IngressRoute serves."""
+    return f"{component.name}-tls"
+
+
+def _labels(component: Component) -> dict[str, str]:
+    labels = standard_labels(component)
+    return dict(sorted(labels.items()))
+
+
+def forward_auth_middleware(resolved: Resolved, component: Component) -> Manifest | None:
+    """The forwardAuth Middleware for a ``forward-auth`` app, or None when it is not one or no IdP exists."""
+    if component.web is None or component.web.sso != "forward-auth":
+        return None
+    idp = provider_endpoint(resolved, "oidc")
+    if idp is None:
+        return None
+    address = f"http://{idp.pod.service}.{idp.pod.namespace}.svc.cluster.local:{idp.port.port}{OUTPOST_PATH}"
+    return {
+        "apiVersion": TRAEFIK_API,
+        "kind": "Middleware",
+        "metadata": {
+            "name": f"{component.name}-forward-auth",
+            "namespace": component.namespace,
+            "labels": _labels(component),
+        },
+        "spec": {
+            "forwardAuth": {
+                "address": address,
+                "trustForwardHeader": True,
+                "authResponseHeaders": list(AUTH_RESPONSE_HEADERS),
+            }
+        },
+    }
+
+
+def ingress_route(resolved: Resolved, component: Component, middleware: Manifest | None) -> Manifest | None:
+    """The IngressRoute for a web component, or None when it has no web port or no router exists."""
+    host = fqdn(resolved, component)
+    if component.web is None or host is None or not providers(resolved, "ingress"):
+        return None
+    target = pod_with_port(resolved, component, component.web.port)
+    if target is None:
+        return None
+    pod, port = target
+    route: dict[str, Any] = {
+        "kind": "Rule",
+        "match": f"Host(`{host}`)",
+        "services": [{"kind": "Service", "name": pod.service, "namespace": pod.namespace, "port": port.port}],
+    }
+    if middleware is not None:
+        route["middlewares"] = [{"name": middleware["metadata"]["name"], "namespace": component.namespace}]
+    spec: dict[str, Any] = {"entryPoints": [ENTRY_POINT], "routes": [route]}
+    if providers(resolved, "certificates"):
+        spec["tls"] = {"secretName": tls_secret_name(component)}
+    return {
+        "apiVersion": TRAEFIK_API,
+        "kind": "IngressRoute",
+        "metadata": {"name": component.name, "namespace": component.namespace, "labels": _labels(component)},
+        "spec": spec,
+    }
+
+
+def render_ingress(resolved: Resolved, component: Component) -> list[Manifest]:
+    """The IngressRoute (and forward-auth Middleware) of one component; empty for components without ``web``."""
+    middleware = forward_auth_middleware(resolved, component)
+    route = ingress_route(resolved, component, middleware)
+    if route is None:
+        return []
+    return [m for m in (middleware, route) if m is not None]

@@ -1,0 +1,197 @@
+"""Rules of backup.py: Velero release and Schedules, dump CronJobs, retention, and the policies backups need."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from hearth.render.backup import (
+    DUMP_TOOLS,
+    VELERO_CHART_VERSION,
+    backup_links,
+    dump_target,
+    render_velero,
+    retention_terms,
+    velero_ttl,
+)
+from hearth.render.model import Manifest, RenderedPlatform
+from hearth.resolve import Resolved
+
+# Top-level keys of charts/velero/values.yaml in chart 12.1.0 (vmware-tanzu/helm-charts, values.schema.json).
+VELERO_VALUE_KEYS = {
+    "namespace", "image", "nameOverride", "fullnameOverride", "annotations", "secretAnnotations", "labels",
+    "podAnnotations", "podLabels", "resources", "upgradeJobResources", "upgradeCRDsJob", "dnsPolicy",
+    "initContainers", "podSecurityContext", "containerSecurityContext", "lifecycle", "priorityClassName",
+    "runtimeClassName", "terminationGracePeriodSeconds", "livenessProbe", "readinessProbe", "tolerations",
+    "affinity", "nodeSelector", "dnsConfig", "extraVolumes", "extraVolumeMounts", "extraObjects", "metrics",
+    "kubectl", "upgradeCRDs", "cleanUpCRDs", "configuration", "rbac", "serviceAccount", "credentials",
+    "backupsEnabled", "snapshotsEnabled", "deployNodeAgent", "nodeAgent", "schedules", "configMaps",
+}  # fmt: skip
+
+
+def _all(platform: RenderedPlatform, kind: str) -> list[tuple[str, Manifest]]:
+    return [(n, m) for n, c in platform.charts.items() for m in c.manifests if m["kind"] == kind]
+
+
+@pytest.mark.parametrize(
+    ("retention", "ttl", "terms"),
+    [
+        ("7d", "168h0m0s", [(7, "d")]),
+        ("7d 4w 12m", "8640h0m0s", [(7, "d"), (4, "w"), (12, "m")]),
+        ("365d", "8760h0m0s", [(365, "d")]),
+        ("24h 2y", "17520h0m0s", [(24, "h"), (2, "y")]),
+    ],
+)
+def test_retention_longest_term_is_the_velero_ttl(retention: str, ttl: str, terms: list[tuple[int, str]]) -> None:
+    """Months count 30 days and years 365; the TTL is the longest term."""
+    assert velero_ttl(retention) == ttl
+    assert retention_terms(retention) == terms
+
+
+def test_a_schedule_for_each_volume_backup_and_each_platform_row(
+    resolved_cases: dict[str, Resolved], rendered_cases: dict[str, RenderedPlatform]
+) -> None:
+    """Per-component Schedules in the component's chart, cluster-wide ones in velero's; all in Velero's namespace."""
+    resolved, platform = resolved_cases["data"], rendered_cases["data"]
+    schedules = _all(platform, "Schedule")
+    volume = {n for n, c in resolved.catalog.components.items() if c.backup and c.backup.method == "volume"}
+    assert {n for n, m in schedules if n != "velero"} == volume == {"notes", "vault"}
+    assert {m["metadata"]["name"] for n, m in schedules if n == "velero"} == {"kubernetes-state", "weekly-full"}
+    assert {m["metadata"]["namespace"] for _, m in schedules} == {"service"}
+    notes = next(m for n, m in schedules if n == "notes")["spec"]
+    assert notes["schedule"] == "30 2 * * *"
+    assert notes["template"]["includedNamespaces"] == ["apps"]
+    assert notes["template"]["labelSelector"] == {
+        "matchLabels": {"app.kubernetes.io/instance": "notes", "app.kubernetes.io/name": "notes"}
+    }
+    assert notes["template"]["defaultVolumesToFsBackup"] is True
+    assert notes["template"]["ttl"] == "1344h0m0s"
+    weekly = next(m for n, m in schedules if m["metadata"]["name"] == "weekly-full")["spec"]["template"]
+    assert weekly["includedNamespaces"] == ["service", "db", "apps"]
+    assert weekly["defaultVolumesToFsBackup"] is True and weekly["ttl"] == "720h0m0s"
+    state = next(m for n, m in schedules if m["metadata"]["name"] == "kubernetes-state")["spec"]["template"]
+    assert state["defaultVolumesToFsBackup"] is False
+
+
+def test_a_dump_cronjob_for_each_dump_backup_with_its_protocols_tool(
+    resolved_cases: dict[str, Resolved], rendered_cases: dict[str, RenderedPlatform]
+) -> None:
+    """pg_dumpall and mongodump from the database's own image, uploaded by a pinned aws-cli, credentials from Vault."""
+    resolved, platform = resolved_cases["data"], rendered_cases["data"]
+    jobs = dict(_all(platform, "CronJob"))
+    dumps = {n for n, c in resolved.catalog.components.items() if c.backup and c.backup.method == "dump"}
+    assert set(jobs) == dumps == {"postgres", "mongodb"}
+    postgres = jobs["postgres"]
+    assert postgres["metadata"]["annotations"]["hearth.dev/retention"] == "7d 4w 12m"
+    assert postgres["metadata"]["annotations"]["hearth.dev/retention-runs"] == "7"
+    pod = postgres["spec"]["jobTemplate"]["spec"]["template"]
+    (dump,) = pod["spec"]["initContainers"]
+    assert dump["image"] == "docker.io/library/postgres:18.6"
+    assert "pg_dumpall --host=postgres.db.svc --port=5432" in dump["command"][2]
+    (upload,) = pod["spec"]["containers"]
+    assert upload["image"].startswith("docker.io/amazon/aws-cli:2.")
+    script = upload["command"][2]
+    assert 'keep "s3://backups/db/postgres/daily" 7' in script
+    assert (
+        'keep "s3://backups/db/postgres/weekly" 4' in script and 'keep "s3://backups/db/postgres/monthly" 12' in script
+    )
+    assert "--endpoint-url http://minio.db.svc:9000" in script
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["vault.hashicorp.com/agent-pre-populate-only"] == "true"
+    assert annotations["vault.hashicorp.com/agent-init-first"] == "true"
+    assert "export PGPASSWORD=" in annotations["vault.hashicorp.com/agent-inject-template-database"]
+    assert annotations["hearth.dev/connects-to"] == "db/minio:api,db/postgres:postgres"
+    mongo = jobs["mongodb"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["initContainers"][0]
+    assert "mongodump --host=mongodb.db.svc --port=27017" in mongo["command"][2] and "--archive" in mongo["command"][2]
+    for container in [dump, upload]:
+        ctx = container["securityContext"]
+        assert ctx["allowPrivilegeEscalation"] is False and ctx["readOnlyRootFilesystem"] is True
+        assert ctx["capabilities"] == {"drop": ["ALL"]} and ctx["runAsNonRoot"] is True
+        assert set(container["resources"]) == {"requests", "limits"}
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert not [m for c in platform.charts.values() for m in c.manifests if m["kind"] == "Secret"]
+
+
+def test_dump_tools_cover_the_databases_the_seed_dumps() -> None:
+    """postgres, mysql, mongodb and clickhouse each have their own tool."""
+    assert set(DUMP_TOOLS) == {"postgres", "mysql", "mongodb", "clickhouse"}
+    assert "mysqldump" in DUMP_TOOLS["mysql"].script and "--all-databases" in DUMP_TOOLS["mysql"].script
+    assert "clickhouse-client" in DUMP_TOOLS["clickhouse"].script
+
+
+def test_no_dump_without_a_known_protocol(resolved_cases: dict[str, Resolved]) -> None:
+    """A component that dumps but speaks no protocol with a dump tool gets no CronJob (nothing to run)."""
+    resolved = resolved_cases["data"]
+    notes = resolved.component("notes")
+    dumping = notes.model_copy(update={"backup": resolved.component("postgres").backup})
+    assert dump_target(resolved, dumping) is None
+
+
+def _admits(policies: list[Manifest], selected: Any, key: str, peer: Any, port: dict[str, Any]) -> bool:
+    """Some policy selecting ``selected`` has a rule for ``port`` naming ``peer`` under ``key`` (to/from)."""
+    direction = "egress" if key == "to" else "ingress"
+    return any(
+        policy["spec"]["podSelector"]["matchLabels"] == dict(selected.labels)
+        and any(
+            port in rule["ports"] and any(q["podSelector"]["matchLabels"] == dict(peer.labels) for q in rule[key])
+            for rule in policy["spec"].get(direction, [])
+        )
+        for policy in policies
+    )
+
+
+def test_every_backup_link_is_admitted_at_both_ends(
+    rendered_cases: dict[str, RenderedPlatform], resolved_cases: dict[str, Resolved]
+) -> None:
+    """For each link, the source's chart has an egress rule to the destination and the destination's an ingress rule."""
+    resolved, platform = resolved_cases["data"], rendered_cases["data"]
+    links = backup_links(resolved)
+    assert links
+    for link in links:
+        src_policies = [m for m in platform.charts[link.src.chart].manifests if m["kind"] == "NetworkPolicy"]
+        dst_policies = [m for m in platform.charts[link.dst.chart].manifests if m["kind"] == "NetworkPolicy"]
+        port = {"protocol": link.protocol, "port": link.port}
+        assert _admits(src_policies, link.src, "to", link.dst, port), link
+        assert _admits(dst_policies, link.dst, "from", link.src, port), link
+
+
+def test_velero_release_values_use_keys_the_chart_knows(resolved_cases: dict[str, Resolved]) -> None:
+    """Chart 12.1.0, image v1.18.1, BSL on the s3 provider, aws plugin, node-agent, no Secret, Vault annotations."""
+    velero = render_velero(resolved_cases["data"])
+    assert velero is not None
+    release = velero.release
+    assert (release.repo_name, release.chart, release.version, release.namespace) == (
+        "vmware-tanzu", "velero", VELERO_CHART_VERSION, "service"
+    )  # fmt: skip
+    values = release.values
+    assert set(values) <= VELERO_VALUE_KEYS
+    assert values["image"]["tag"] == "v1.18.1"
+    (location,) = values["configuration"]["backupStorageLocation"]
+    assert location["bucket"] == "velero" and location["provider"] == "aws"
+    assert location["config"] == {"region": "minio", "s3ForcePathStyle": "true", "s3Url": "http://minio.db.svc:9000"}
+    assert values["initContainers"][0]["image"].startswith("docker.io/velero/velero-plugin-for-aws:v1.14.")
+    assert values["deployNodeAgent"] is True
+    assert values["credentials"] == {"useSecret": False}
+    assert values["podAnnotations"]["vault.hashicorp.com/role"] == "velero"
+    assert json.loads(velero.files["vault/roles/velero.json"])["bound_service_account_names"] == ["velero"]
+    assert render_velero(resolved_cases["web"]) is None  # nothing provides s3 there
+
+
+def test_velero_namespace_enforces_privileged_with_the_reason(rendered_cases: dict[str, RenderedPlatform]) -> None:
+    """The node-agent needs hostPath and root, so Velero's namespace is labelled privileged, and says why."""
+    namespaces = {m["metadata"]["name"]: m for _, m in _all(rendered_cases["data"], "Namespace")}
+    service = namespaces["service"]["metadata"]
+    assert service["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert "node-agent" in service["annotations"]["hearth.dev/exception-privileged"]
+    assert namespaces["db"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_platform_wires_velero_in(rendered_cases: dict[str, RenderedPlatform]) -> None:
+    """render_platform adds the release, the companion chart, the stand-ins and the Vault files."""
+    platform = rendered_cases["data"]
+    assert platform.upstream["velero"].chart == "velero"
+    assert platform.charts["velero"].name == "velero-hearth"
+    assert {m["metadata"]["name"] for m in platform.cluster["upstream/velero"]} == {"velero", "velero-node-agent"}
+    assert {"vault/policies/velero.hcl", "vault/policies/postgres-backup.hcl"} <= set(platform.files)

@@ -1,0 +1,48 @@
+"""Golden tests: what ingress, tls, observability, backup and helmtests render for each small catalog.
+
+Each case is a catalog under ``tests/fixtures/render/<case>/catalog``; ``expected/`` holds, per chart, the
+manifests these five renderers add (Helm test pods last), Velero's release, and the files they write.
+Regenerate with ``HEARTH_UPDATE_GOLDEN=1`` (see ``golden.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from golden import check_golden, dump_documents, own_manifests
+from render_cases import CASES, CASES_DIR
+
+from hearth.render.backup import render_velero
+from hearth.render.observability import render_rules_file
+from hearth.render.platform import chart_name
+from hearth.render.tls import render_pki_files
+from hearth.resolve import Resolved
+
+
+def rendered_files(resolved: Resolved) -> dict[str, str]:
+    """Every expected file of one case, by path relative to ``expected/``."""
+    out: dict[str, str] = {}
+    for _, component in sorted(resolved.catalog.components.items()):
+        manifests = own_manifests(resolved, component)
+        if manifests:
+            out[f"charts/{chart_name(component)}.yaml"] = dump_documents(manifests)
+    files = {**render_pki_files(resolved), **render_rules_file(resolved)}
+    velero = render_velero(resolved)
+    if velero is not None:
+        out["velero/chart.yaml"] = dump_documents(velero.chart.manifests)
+        out["velero/values.yaml"] = dump_documents([velero.release.values])
+        out["velero/stand-ins.yaml"] = dump_documents(velero.stand_ins)
+        files.update(velero.files)
+    out.update({f"files/{path}": text for path, text in files.items()})
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str, resolved_cases: dict[str, Resolved]) -> None:
+    """The rendered manifests and files equal the case's expected/ tree."""
+    problems = check_golden(CASES_DIR / case / "expected", rendered_files(resolved_cases[case]))
+    assert not problems, "\n".join(problems)
+
+
+def test_every_case_is_collected() -> None:
+    """The three cases exist, so a missing fixture directory cannot silently shrink the suite."""
+    assert set(CASES) >= {"bare", "data", "web"}
