@@ -22,18 +22,23 @@ class CapabilitySpec:
     ``from-provider``: the provider connects to the consumer (Traefik routing to a web app).
     ``none``: ordering only (CRDs, namespaces). ``grant``: what the provider sets up per consumer.
     ``scheme``: URL scheme of the connection string the consumer is given.
+    ``everyone_needs``: every other component is deployed after the provider (namespaces exist first).
+    ``crd_groups``: API groups whose CustomResourceDefinitions the provider installs; a chart holding objects
+    of these groups is deployed after the provider.
     """
 
     direction: Direction
     grant: Grant | None = None
     scheme: str | None = None
+    everyone_needs: bool = False
+    crd_groups: tuple[str, ...] = ()
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
-    "namespaces": CapabilitySpec("none"),
-    "certificates": CapabilitySpec("none"),
-    "metrics": CapabilitySpec("none"),
-    "ingress": CapabilitySpec("from-provider"),
+    "namespaces": CapabilitySpec("none", everyone_needs=True),
+    "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
+    "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",)),
+    "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",)),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http"),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
@@ -48,3 +53,13 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "container-registry": CapabilitySpec("to-provider", scheme="https"),
     "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp"),
 }
+
+
+def crd_providers(capabilities: dict[str, set[str]]) -> dict[str, list[str]]:
+    """API group -> the components (by name) whose capabilities install its CRDs, given name -> capabilities."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(capabilities):
+        for capability in sorted(capabilities[name]):
+            for group in CAPABILITIES[capability].crd_groups:
+                out.setdefault(group, []).append(name)
+    return out

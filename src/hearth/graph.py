@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog
 
 GROUP_TAGS = ("base", "databases", "apps")
@@ -79,10 +80,15 @@ class DependencyGraph:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> DependencyGraph:
-        """Build the graph of a loaded catalog; each component's tags include its name and namespace."""
+        """Build the graph of a loaded catalog; each component's tags include its name and namespace.
+
+        Besides what each component states, everything is ordered after the providers of capabilities every
+        component needs (``namespaces``): those are deploy-order edges, not connections.
+        """
         comps = catalog.components
+        first = {n for n, c in comps.items() if any(CAPABILITIES[cap].everyone_needs for cap in c.capabilities())}
         return cls(
-            needs={n: c.needs for n, c in comps.items()},
+            needs={n: sorted(set(c.needs) | (first - {n})) for n, c in comps.items()},
             durations={n: c.startup_seconds for n, c in comps.items()},
             tags={n: [n, c.namespace, *c.tags] for n, c in comps.items()},
         )

@@ -72,25 +72,54 @@ def test_upstream_releases_pin_a_version_and_name_a_declared_repository(
         assert (seed_build.out / release["values"][0]).is_file()
 
 
+def _transitive(helmfile: dict[str, Any], start: str) -> set[str]:
+    by_id = {f"{r['namespace']}/{r['name']}": r for r in helmfile["releases"]}
+    seen: set[str] = set()
+    todo = list(by_id[start].get("needs", []))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += by_id[node].get("needs", [])
+    return seen
+
+
 def test_needs_name_existing_releases_and_follow_the_graph(seed_build: SeedBuild, helmfile: dict[str, Any]) -> None:
-    """Each release needs its component's direct needs; a need's companion when it carries the need's policies."""
+    """Each component's first release waits for every need of the dependency graph (its upstream release, or the
+    companion that carries its policies); a companion waits for its upstream chart."""
     ids = release_ids(helmfile)
-    rendered, catalog = seed_build.rendered, seed_build.catalog.components
+    rendered, graph = seed_build.rendered, seed_build.resolved.graph.needs
+    namespace = {n: c.namespace for n, c in seed_build.catalog.components.items()}
     for release in helmfile["releases"]:
         needs = release.get("needs", [])
         assert all(n in ids for n in needs), f"{release['name']} needs {needs}, not all of them releases"
         name = release["labels"]["component"]
         if name in rendered.upstream and release["name"] != name:
-            assert needs == [f"{release['namespace']}/{name}"], "a companion waits for its upstream chart"
+            assert f"{release['namespace']}/{name}" in needs, "a companion waits for its upstream chart"
             continue
-        if name not in catalog:  # added by the renderers (Velero): checked below
+        if name not in graph:  # added by the renderers (Velero): checked below
             continue
-        expected = []
-        for need in catalog[name].needs:
-            companion = rendered.charts[need] if need in rendered.upstream else None
-            policies = companion is not None and any(m["kind"] == "NetworkPolicy" for m in companion.manifests)
-            expected.append(f"{catalog[need].namespace}/{companion.name if companion and policies else need}")
-        assert needs == sorted(expected), release["name"]
+        for need in graph[name]:
+            options = {f"{namespace[need]}/{need}", f"{namespace[need]}/{rendered.charts[need].name}"}
+            assert options & set(needs), f"{release['name']} does not wait for {need}"
+
+
+def test_charts_wait_for_the_releases_installing_their_crds(seed_build: SeedBuild, helmfile: dict[str, Any]) -> None:
+    """A chart holding a Certificate, ServiceMonitor, IngressRoute or Schedule is installed after the release that
+    installs that CRD (cert-manager, kube-prometheus-stack, Traefik, Velero)."""
+    crd_release = {
+        "cert-manager.io": "service/cert-manager",
+        "monitoring.coreos.com": "service/monitoring",
+        "traefik.io": "ingress/traefik",
+        "velero.io": "service/velero",
+    }
+    for chart in seed_build.rendered.charts.values():
+        groups = {m["apiVersion"].partition("/")[0] for m in chart.manifests + chart.tests}
+        release = f"{chart.namespace}/{chart.name}"
+        for group in groups & set(crd_release):
+            provider = crd_release[group]
+            if provider.split("/")[1] != chart.component:
+                assert provider in _transitive(helmfile, release), f"{release} holds {group} objects"
 
 
 def test_a_component_the_renderers_add_needs_what_its_pods_connect_to(
@@ -119,14 +148,8 @@ def by_release_component(helmfile: dict[str, Any], need: str) -> str:
     return str(next(r["labels"]["component"] for r in helmfile["releases"] if f"{r['namespace']}/{r['name']}" == need))
 
 
-def test_releases_are_in_wave_order(seed_build: SeedBuild, helmfile: dict[str, Any]) -> None:
-    wave_of = seed_build.resolved.graph.plan().wave_of
-    catalog_order = [
-        (wave_of[r["labels"]["component"]], r["labels"]["component"])
-        for r in helmfile["releases"]
-        if r["labels"]["component"] in wave_of
-    ]
-    assert catalog_order == sorted(catalog_order)
+def test_releases_are_in_wave_order(helmfile: dict[str, Any]) -> None:
+    """Every release comes after all the releases it needs, so the file reads in deploy order."""
     position = {f"{r['namespace']}/{r['name']}": i for i, r in enumerate(helmfile["releases"])}
     for i, release in enumerate(helmfile["releases"]):
         assert all(position[n] < i for n in release.get("needs", [])), release["name"]

@@ -48,10 +48,11 @@ def test_waves_respect_needs(plan: dict[str, Any]) -> None:
 
 
 def test_tags_vault_includes_transitive_needs() -> None:
+    # Vault needs Traefik and Consul (Consul needs Traefik); everything is deployed after the namespaces exist.
     result = CliRunner().invoke(app, ["plan", "--output", "json", "--tags", "vault"])
     assert result.exit_code == 0, result.output
     names = {c["name"] for c in json.loads(result.stdout)["components"]}
-    assert names == {"vault", "traefik", "consul"}
+    assert names == {"vault", "traefik", "consul", "namespaces"}
 
 
 def test_tags_vault_no_deps() -> None:

@@ -733,6 +733,7 @@ def render_velero(resolved: Resolved) -> VeleroRender | None:
         version=VELERO_CHART_VERSION,
         values=velero_values(resolved, s3),
         needs=sorted({c.name for cap in ("namespaces", "s3", "secrets") for c in providers(resolved, cap)}),
+        crd_groups=["velero.io"],
     )
     chart = ChartRender(
         name=f"{VELERO}-hearth",

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from hearth.capabilities import crd_providers
 from hearth.graph import GROUP_TAGS
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.write import dump_all, dump_yaml
@@ -235,26 +236,64 @@ def _namespace(rendered: RenderedPlatform, resolved: Resolved, name: str) -> str
 
 
 def component_needs(rendered: RenderedPlatform, resolved: Resolved) -> dict[str, list[str]]:
-    """The direct needs of every component that gets a release, sorted.
+    """The direct deploy-order needs of every component that gets a release, sorted.
 
-    A catalog component needs what the catalog says; a release the renderers add on their own (Velero, for the
-    platform's backups) states its needs on its ``UpstreamRelease``.
+    A catalog component needs what the dependency graph says (its stated needs, plus what every component
+    needs first, such as the namespaces); a release the renderers add on their own (Velero, for the platform's
+    backups) states its needs on its ``UpstreamRelease``.
     """
-    catalog = resolved.catalog.components
+    graph = resolved.graph.needs
     needs: dict[str, list[str]] = {}
     for name in sorted(set(rendered.charts) | set(rendered.upstream)):
         upstream = rendered.upstream.get(name)
-        needs[name] = sorted(catalog[name].needs if name in catalog else (upstream.needs if upstream else []))
+        needs[name] = sorted(graph.get(name, upstream.needs if upstream else []))
     return needs
 
 
-def need_target(rendered: RenderedPlatform, resolved: Resolved, need: str) -> str:
-    """``<namespace>/<release>`` a dependent waits for: an upstream need's companion when it carries its policies."""
-    namespace = _namespace(rendered, resolved, need)
-    chart = rendered.charts.get(need)
-    if need in rendered.upstream and chart is not None and _carries_policies(chart):
-        return f"{namespace}/{chart.name}"
-    return f"{namespace}/{need}"
+def crd_needs(rendered: RenderedPlatform, resolved: Resolved, chart: ChartRender) -> set[str]:
+    """Releases a chart must wait for because they install the CRDs of objects it holds.
+
+    The group -> provider map comes from the capabilities (``ingress`` installs traefik.io, ...), plus the API
+    groups each added upstream release declares (Velero's velero.io).
+    """
+    comps = resolved.catalog.components
+    providers = crd_providers({n: c.capabilities() for n, c in comps.items()})
+    for name, release in rendered.upstream.items():
+        for group in release.crd_groups:
+            providers.setdefault(group, []).append(name)
+    groups = {str(m.get("apiVersion", "")).partition("/")[0] for m in [*chart.manifests, *chart.tests]}
+    return {
+        _release_key(rendered, resolved, provider)
+        for group in groups
+        for provider in providers.get(group, [])
+        if provider != chart.component
+    }
+
+
+def _release_key(rendered: RenderedPlatform, resolved: Resolved, component: str) -> str:
+    """``<namespace>/<release>`` of a component's first release: its upstream chart, else its own chart."""
+    namespace = _namespace(rendered, resolved, component)
+    return f"{namespace}/{component if component in rendered.upstream else rendered.charts[component].name}"
+
+
+def _companion_key(rendered: RenderedPlatform, component: str) -> str | None:
+    """The companion release of an upstream component when it carries the component's NetworkPolicies."""
+    chart = rendered.charts.get(component)
+    if component in rendered.upstream and chart is not None and _carries_policies(chart):
+        return f"{chart.namespace}/{chart.name}"
+    return None
+
+
+def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges.get(node, ()))
+    return False
 
 
 def _labels(rendered: RenderedPlatform, resolved: Resolved, name: str) -> dict[str, str]:
@@ -264,7 +303,7 @@ def _labels(rendered: RenderedPlatform, resolved: Resolved, name: str) -> dict[s
 
 
 def release_waves(needs: dict[str, list[str]]) -> dict[str, int]:
-    """Deploy wave of each component: 0 without needs, else one more than its latest need."""
+    """Deploy wave of each release: 0 without needs, else one more than its latest need."""
     wave: dict[str, int] = {}
 
     def settle(name: str) -> int:
@@ -280,35 +319,57 @@ def release_waves(needs: dict[str, list[str]]) -> dict[str, int]:
 def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[dict[str, Any]]:
     """One release per component (two for an upstream chart: the chart and its ``-hearth`` companion).
 
-    Order: deploy wave, then component name, the upstream release before its companion.
+    An upstream release needs what its component needs; its companion needs the upstream release; a chart
+    hearth renders needs what its component needs. Any chart also waits for the releases installing the CRDs of
+    the objects it holds. A dependent then waits for a need's companion (so the need's NetworkPolicies admit it)
+    wherever that adds no cycle: a companion holding a Certificate waits for cert-manager, which may itself need
+    the component. Order: deploy wave of the release, then namespace/name.
     """
     _, repo_of = helmfile_repositories(rendered.upstream.values())
-    needs_of = component_needs(rendered, resolved)
-    wave_of = release_waves(needs_of)
-    releases: list[dict[str, Any]] = []
-    for name in sorted(needs_of, key=lambda n: (wave_of[n], n)):
-        needs = sorted({need_target(rendered, resolved, n) for n in needs_of[name]})
+    releases: dict[str, dict[str, Any]] = {}
+    edges: dict[str, set[str]] = {}
+    wants_companion: list[tuple[str, str]] = []
+    for name, needs in component_needs(rendered, resolved).items():
+        targets = {_release_key(rendered, resolved, n) for n in needs}
+        wants_companion += [(name, n) for n in needs]
         labels = _labels(rendered, resolved, name)
         upstream = rendered.upstream.get(name)
         if upstream is not None:
-            release: dict[str, Any] = {
+            key = f"{upstream.namespace}/{name}"
+            releases[key] = {
                 "name": name,
                 "namespace": upstream.namespace,
                 "chart": f"{repo_of[name]}/{upstream.chart.split('/')[-1]}",
                 "version": upstream.version,
                 "values": [f"values/{name}.yaml"],
+                "labels": labels,
             }
-            if needs:
-                release["needs"] = needs
-            releases.append({**release, "labels": labels, "installed": True})
-            needs = [f"{upstream.namespace}/{name}"]
+            edges[key] = targets
+            targets = {key}
         chart = rendered.charts.get(name)
         if chart is not None:
-            release = {"name": chart.name, "namespace": chart.namespace, "chart": f"./charts/{chart.name}"}
-            if needs:
-                release["needs"] = needs
-            releases.append({**release, "labels": labels, "installed": True})
-    return releases
+            key = f"{chart.namespace}/{chart.name}"
+            releases[key] = {
+                "name": chart.name,
+                "namespace": chart.namespace,
+                "chart": f"./charts/{chart.name}",
+                "labels": labels,
+            }
+            edges[key] = (targets | crd_needs(rendered, resolved, chart)) - {key}
+    for dependent, need in sorted(wants_companion):
+        companion = _companion_key(rendered, need)
+        source = _release_key(rendered, resolved, dependent)
+        if companion is not None and not _reaches(edges, companion, source):
+            edges[source] = (edges[source] - {_release_key(rendered, resolved, need)}) | {companion}
+    waves = release_waves({k: sorted(v) for k, v in edges.items()})
+    out: list[dict[str, Any]] = []
+    for key in sorted(releases, key=lambda k: (waves[k], k)):
+        release = dict(releases[key])
+        labels = release.pop("labels")
+        if edges[key]:
+            release["needs"] = sorted(edges[key])
+        out.append({**release, "labels": labels, "installed": True})
+    return out
 
 
 def helmfile_yaml(rendered: RenderedPlatform, resolved: Resolved) -> str:
