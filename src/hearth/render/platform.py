@@ -6,6 +6,7 @@ import json
 
 from hearth.catalog.models import Component
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
+from hearth.render.claims import render_claims
 from hearth.render.cluster import render_cluster_dns, render_nodes, render_upstream_stand_ins
 from hearth.render.defaults import CHART_VERSION, metadata
 from hearth.render.helmtests import render_helm_tests
@@ -132,6 +133,7 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
             out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
     out.files.update(render_pki_files(resolved))
     out.files.update(render_rules_file(resolved))
+    out.files.update(render_claims(resolved))
     velero = render_velero(resolved)
     if velero is not None:
         out.upstream[velero.release.component] = velero.release

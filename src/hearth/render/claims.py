@@ -1,0 +1,71 @@
+"""``claims.yaml``: what the seed document states about the platform, as data for ``hearth check``.
+
+The auditor reads rendered files only, never the catalog. The document's statements (figures, the stated
+deployment order, the database allocation table, the backup table) are not manifests, so this renderer writes
+them down as they are stated, without resolving anything: tags stay tags (the auditor resolves them through the
+helmfile release labels) and components stay names. ``hearth check`` then computes each figure from the
+manifests and reports whether the statement holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.render.write import dump_yaml
+from hearth.resolve import Resolved
+
+CLAIMS_FILE = "claims.yaml"
+HEADER = (
+    "# Written by `hearth render` from the catalog: the seed document's own statements, as stated.\n"
+    "# `hearth check` compares each with what it measures in manifests/, cluster/ and helmfile.yaml.\n"
+)
+
+
+def claims(resolved: Resolved) -> dict[str, Any]:
+    """The statements as one mapping: stated_figures, stated_orders, database_allocation, backups."""
+    platform = resolved.catalog.platform
+    backups: list[dict[str, Any]] = [
+        {
+            "name": row.name,
+            "description": row.description,
+            "kind": "velero",
+            "schedule": row.schedule,
+            "retention": row.retention,
+            "target": row.target,
+            "include_volumes": row.include_volumes,
+        }
+        for row in platform.backups
+    ]
+    for name, component in sorted(resolved.catalog.components.items()):
+        backup = component.backup
+        if backup is not None and backup.method == "dump":
+            backups.append(
+                {
+                    "name": f"{name}-dump",
+                    "description": f"{component.display_name} dump",
+                    "kind": "dump",
+                    "component": name,
+                    "schedule": backup.schedule,
+                    "retention": backup.retention,
+                }
+            )
+    return {
+        "platform": platform.name,
+        "stated_figures": [
+            {"key": figure.key, "claim": figure.claim, "value": figure.value} for figure in platform.stated_figures
+        ],
+        "stated_orders": [
+            {"name": order.name, "source": order.source, "steps": [list(step) for step in order.steps]}
+            for order in platform.stated_orders
+        ],
+        "database_allocation": {db: list(users) for db, users in platform.database_allocation.items()},
+        "backups": backups,
+    }
+
+
+def render_claims(resolved: Resolved) -> dict[str, str]:
+    """``{"claims.yaml": text}`` for ``RenderedPlatform.files``; nothing when the catalog states nothing."""
+    data = claims(resolved)
+    if not any(data[key] for key in ("stated_figures", "stated_orders", "database_allocation", "backups")):
+        return {}
+    return {CLAIMS_FILE: HEADER + dump_yaml(data)}
