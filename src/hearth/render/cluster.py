@@ -10,8 +10,8 @@ from typing import Any
 
 from hearth.quantity import byte_count
 from hearth.render.defaults import ANNOTATION, metadata
+from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
-from hearth.render.workload import connects_to
 from hearth.resolve import Pod, Resolved
 
 DNS_SERVICE = "kube-dns"
@@ -91,15 +91,13 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
     component = resolved.component(pod.component)
     chart = component.install.chart
     assert chart is not None
+    stand_in = {f"{ANNOTATION}/stand-in": f"pod created by upstream chart {chart.name} {chart.version}"}
     annotations = {
-        f"{ANNOTATION}/stand-in": f"pod created by upstream chart {chart.name} {chart.version}",
-        f"{ANNOTATION}/component": component.name,
+        **stand_in,
         f"{ANNOTATION}/workload-kind": pod.kind,
         f"{ANNOTATION}/replicas": str(pod.replicas),
+        **intent_annotations(resolved, pod),
     }
-    targets = connects_to(resolved, pod)
-    if targets:
-        annotations[f"{ANNOTATION}/connects-to"] = targets
     container: dict[str, Any] = {
         "name": pod.name,
         "image": f"{component.image.repository}:{component.image.tag}" if component.image else "upstream",
@@ -111,25 +109,42 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
             "limits": {"cpu": pod.resources.limits.cpu, "memory": pod.resources.limits.memory},
         }
     name = component.name if pod.name == "main" else f"{component.name}-{pod.name}"
+    spec: dict[str, Any] = {"containers": [container]}
     out: list[Manifest] = [
         {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": metadata(name, pod.namespace, pod.labels, annotations),
-            "spec": {"containers": [container]},
+            "spec": spec,
         }
     ]
+    if component.storage is not None and pod == storage_pod(resolved, component.name):
+        claim = f"{component.name}-data"
+        container["volumeMounts"] = [{"name": "data", "mountPath": component.storage.mount_path}]
+        spec["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": metadata(
+                    claim,
+                    pod.namespace,
+                    pod.labels,
+                    {f"{ANNOTATION}/stand-in": f"the volume upstream chart {chart.name} claims"},
+                ),
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": resolved.catalog.platform.storage_class,
+                    "resources": {"requests": {"storage": component.storage.size}},
+                },
+            }
+        )
     if pod.ports:
         out.append(
             {
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": metadata(
-                    pod.service,
-                    pod.namespace,
-                    pod.labels,
-                    {f"{ANNOTATION}/stand-in": annotations[f"{ANNOTATION}/stand-in"]},
-                ),
+                "metadata": metadata(pod.service, pod.namespace, pod.labels, stand_in),
                 "spec": {
                     "selector": dict(pod.labels),
                     "ports": [
@@ -140,6 +155,16 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
             }
         )
     return out
+
+
+def storage_pod(resolved: Resolved, component_name: str) -> Pod | None:
+    """The pod of an upstream chart that mounts the component's volume: its first StatefulSet pod, else its first.
+
+    The catalog states one volume per component; which chart pod claims it is the chart's business, and the
+    first StatefulSet is where charts keep their data.
+    """
+    pods = resolved.pods_of(component_name)
+    return next((p for p in pods if p.kind == "StatefulSet"), pods[0] if pods else None)
 
 
 def render_upstream_stand_ins(resolved: Resolved, component_name: str) -> list[Manifest]:

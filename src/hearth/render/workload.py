@@ -6,25 +6,16 @@ from typing import Any
 
 from hearth.catalog.models import Component, Image, Port, Sidecar
 from hearth.render.defaults import (
-    ANNOTATION,
     container_security_context,
     exception_annotations,
     metadata,
     pod_security_context,
     probes,
 )
+from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.secrets import vault_injection
-from hearth.resolve import HEARTH_POD, Pod, Resolved, selector_labels, standard_labels
-
-
-def connects_to(resolved: Resolved, pod: Pod) -> str:
-    """The ``hearth.dev/connects-to`` annotation: the Services this pod means to open connections to."""
-    targets = set()
-    for flow in resolved.egress_of(pod.key):
-        dst = resolved.pods[flow.dst]
-        targets.add(f"{dst.namespace}/{dst.service}:{flow.port.name}")
-    return ",".join(sorted(targets))
+from hearth.resolve import HEARTH_POD, Resolved, selector_labels, standard_labels
 
 
 def _container_ports(ports: list[Port]) -> list[dict[str, Any]]:
@@ -95,14 +86,7 @@ def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
     main["volumeMounts"] = mounts
     containers = [main, *(_sidecar(component, s) for s in component.sidecars)]
     volumes += [{"name": f"{s.name}-tmp", "emptyDir": {}} for s in component.sidecars]
-    annotations = {
-        f"{ANNOTATION}/component": component.name,
-        **exception_annotations(component),
-        **vault_annotations,
-    }
-    targets = connects_to(resolved, pod)
-    if targets:
-        annotations[f"{ANNOTATION}/connects-to"] = targets
+    annotations = {**intent_annotations(resolved, pod), **exception_annotations(component), **vault_annotations}
     spec: dict[str, Any] = {
         "serviceAccountName": component.name,
         "automountServiceAccountToken": component.security.api_access,
