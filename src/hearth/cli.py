@@ -18,6 +18,7 @@ from hearth import __version__
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
+from hearth.commands import check as check_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
 from hearth.commands.init import write_default_catalog
@@ -189,18 +190,71 @@ def render_command(
     out.print(summary.line())
 
 
+class CheckOutput(StrEnum):
+    """Formats of ``hearth check``."""
+
+    table = "table"
+    json = "json"
+
+
+CheckOutputOpt = Annotated[CheckOutput, typer.Option("--output", help="table or json (for CI).")]
+
+
+def report_and_exit(report: check_cmd.CheckReport, output: CheckOutput) -> None:
+    """Print the audit and exit 0 when every check holds, 1 when one fails."""
+    check_cmd.print_report(report, out, json_output=output is CheckOutput.json)
+    raise typer.Exit(check_cmd.exit_status(report))
+
+
 @app.command("build")
 def build_command(
-    platform: PlatformOpt = None, output: OutOpt = render_cmd.DEFAULT_OUT, quiet: QuietOpt = False
+    platform: PlatformOpt = None,
+    output: OutOpt = render_cmd.DEFAULT_OUT,
+    quiet: QuietOpt = False,
+    report: Annotated[
+        CheckOutput, typer.Option("--report", help="The audit report as table or json (for CI).")
+    ] = CheckOutput.table,
 ) -> None:
-    """Validate the catalog, then render it to OUT (what `hearth validate` and `hearth render` do, in one go)."""
+    """Validate the catalog, render it to OUT, and audit what was written (validate + render + check).
+
+    Exit status: 0 when every check holds, 1 when one fails (the report names it), 2 on bad input.
+    """
     progress = stage_printer(quiet)
     progress("validate: schema, references, cycles, addresses and ports")
     catalog = load(platform)
     with user_errors():
         summary = render_cmd.render(catalog, output, progress)
-    out.print(summary.line())
-    # Further stages of `hearth build` run here, over the written OUT: the auditor (`hearth check`) next.
+        err.print(summary.line()) if report is CheckOutput.json else out.print(summary.line())
+        progress("check: zero trust, compliance, capacity, backups, statements")
+        audit = check_cmd.check(output)
+    report_and_exit(audit, report)
+
+
+@app.command("check")
+def check_command(
+    platform: PlatformOpt = None,
+    build: Annotated[
+        Path | None,
+        typer.Option("--build", "-b", help="Audit this existing build as it is, instead of rendering the catalog."),
+    ] = None,
+    output: CheckOutputOpt = CheckOutput.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Audit the rendered platform, reading its manifests only: zero trust, compliance, capacity, backups, and
+    the seed document's own statements, each measured.
+
+    Without --build the catalog is rendered into a temporary directory first. Exit status: 0 when every check
+    holds, 1 when one fails, 2 on bad input.
+    """
+    progress = stage_printer(quiet)
+    with user_errors():
+        if build is not None:
+            if platform is not None:
+                raise ValueError("--platform and --build exclude each other: a build was rendered already")
+            audit = check_cmd.check(build)
+        else:
+            audit = check_cmd.check_catalog(load(platform), progress)
+    report_and_exit(audit, output)
 
 
 class ReachOutput(StrEnum):

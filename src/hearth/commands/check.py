@@ -1,27 +1,22 @@
-"""``hearth check``: audit a build directory and print the report (the CLI wires these functions).
+"""``hearth check``: audit a build directory and print the report.
 
-Suggested wiring in ``hearth.cli`` (exit status 0 when every check passes, 1 when one fails, 2 on unreadable
-input, the ``user_errors`` convention)::
-
-    @app.command("check")
-    def check_command(build: Path = DEFAULT_BUILD, output: CheckOutput = CheckOutput.table) -> None:
-        with user_errors():
-            report = check_cmd.check(build)
-        check_cmd.print_report(report, out, json_output=output is CheckOutput.json)
-        raise typer.Exit(check_cmd.exit_status(report))
+Exit status 0 when every check passes, 1 when one fails; the CLI maps unreadable input to 2.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 
+from hearth.catalog.models import Catalog
+from hearth.commands.render import Progress, render
 from hearth.verify.report import CheckReport, run_check
 
-__all__ = ["DEFAULT_BUILD", "CheckReport", "check", "exit_status", "print_report", "run_check"]
+__all__ = ["DEFAULT_BUILD", "CheckReport", "check", "check_catalog", "exit_status", "print_report", "run_check"]
 
 DEFAULT_BUILD = Path("build")
 
@@ -29,6 +24,18 @@ DEFAULT_BUILD = Path("build")
 def check(build_dir: Path = DEFAULT_BUILD) -> CheckReport:
     """Run every audit over ``build_dir``; raises ``ValueError`` (one line) when it is not a readable build."""
     return run_check(build_dir)
+
+
+def check_catalog(catalog: Catalog, progress: Progress) -> CheckReport:
+    """Render a loaded catalog into a temporary build and audit that; the user's build directory is untouched.
+
+    The auditor still reads only the written files, exactly as it would read ``hearth render``'s output.
+    """
+    with tempfile.TemporaryDirectory(prefix="hearth-check-") as tmp:
+        out = Path(tmp) / "build"
+        render(catalog, out, progress)
+        progress("check: zero trust, compliance, capacity, backups, statements")
+        return run_check(out)
 
 
 def print_report(
