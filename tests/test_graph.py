@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import RunHearth
 from hearth.catalog.loader import load_catalog
 from hearth.graph import DependencyGraph, find_cycle
 
@@ -97,3 +98,41 @@ def test_from_catalog_tags_each_component_with_name_namespace_and_tags() -> None
     assert plan.waves == [["postgres"], ["idp"], ["dashboard", "wiki"]]
     assert plan.critical_path == ["postgres", "idp", "wiki"]
     assert plan.critical_seconds == 65
+
+
+ORDER_CASES = [
+    # (needs, tags, stated steps, expected conflicts as (earlier, step, later, step))
+    ({"a": [], "b": ["a"]}, {}, [["a"], ["b"]], []),
+    ({"a": [], "b": ["a"]}, {}, [["b"], ["a"]], [("b", 1, "a", 2)]),
+    (
+        {"db": [], "app": ["db"], "idp": ["db"]},
+        {"db": ["databases"], "app": ["apps"]},
+        [["idp"], ["databases"], ["apps"]],
+        [("idp", 1, "db", 2)],
+    ),
+    ({"a": [], "b": ["a"], "c": ["b"]}, {}, [["c"], ["a"]], []),  # b is named by no step: not judged
+]
+
+
+@pytest.mark.parametrize(("needs", "tags", "steps", "expected"), ORDER_CASES)
+def test_order_conflicts_name_every_contradicted_need(
+    needs: dict[str, list[str]],
+    tags: dict[str, list[str]],
+    steps: list[list[str]],
+    expected: list[tuple[str, int, str, int]],
+) -> None:
+    graph = DependencyGraph(needs, dict.fromkeys(needs, 1), {n: [n, *tags.get(n, [])] for n in needs})
+    found = [(c.earlier, c.earlier_step, c.later, c.later_step) for c in graph.order_conflicts("chain", steps)]
+    assert found == expected
+
+
+def test_the_seed_dependency_chain_contradicts_authentik_needs(hearth: RunHearth) -> None:
+    """The seed's chain puts Authentik before the databases it needs; validate says so on stderr."""
+    result = hearth("validate")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: stated order dependency-chain: authentik (step 6) needs postgresql, which the stated order puts "
+        "later (step 7)",
+        "warning: stated order dependency-chain: authentik (step 6) needs valkey, which the stated order puts "
+        "later (step 7)",
+    ]

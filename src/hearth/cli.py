@@ -100,6 +100,12 @@ def main(
     """hearth turns a typed catalog into manifests, charts and a helmfile, and proves what they promise."""
 
 
+def print_order_conflicts(catalog: Catalog) -> None:
+    """Warn, on stderr, where an order the catalog states contradicts the components' needs."""
+    for line in plan_cmd.stated_order_conflicts(catalog):
+        err.print(f"warning: stated order {line}", markup=False)
+
+
 @app.command()
 def validate(platform: PlatformOpt = None) -> None:
     """Load the catalog and check it whole: schema, references, cycles, addresses and ports.
@@ -113,6 +119,7 @@ def validate(platform: PlatformOpt = None) -> None:
         f"valid: {len(comps)} components in {len(namespaces)} namespaces, "
         f"{len(catalog.platform.nodes)} nodes ({catalog.platform.name})"
     )
+    print_order_conflicts(catalog)
 
 
 @app.command()
@@ -139,6 +146,7 @@ def plan(
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
         out.print(plan_cmd.plan_table(result))
+        print_order_conflicts(catalog)
         out.print(f"critical path ({result['critical_seconds']}s): " + " -> ".join(result["critical_path"]))
 
 

@@ -52,6 +52,23 @@ def find_cycle(needs: Mapping[str, Sequence[str]]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class OrderConflict:
+    """A stated order puts ``later`` after ``earlier``'s step, yet ``earlier`` needs ``later``."""
+
+    order: str
+    earlier: str
+    earlier_step: int
+    later: str
+    later_step: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.order}: {self.earlier} (step {self.earlier_step}) needs {self.later}, "
+            f"which the stated order puts later (step {self.later_step})"
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
     """What deploying a selection of components means: its waves and its critical path."""
 
@@ -128,6 +145,23 @@ class DependencyGraph:
         if with_needs:
             chosen |= self.dependencies(chosen)
         return sorted(chosen)
+
+    def order_conflicts(self, order: str, steps: Sequence[Sequence[str]]) -> list[OrderConflict]:
+        """Every stated need that a stated order contradicts (steps name components or tags, counted from 1).
+
+        A component belongs to the first step that names it (or one of its tags); components no step names are
+        not judged.
+        """
+        step_of: dict[str, int] = {}
+        for number, step in enumerate(steps, start=1):
+            for name in self.select(step, with_needs=False):
+                step_of.setdefault(name, number)
+        return [
+            OrderConflict(order, name, step_of[name], need, step_of[need])
+            for name in sorted(step_of)
+            for need in self.needs[name]
+            if need in step_of and step_of[need] > step_of[name]
+        ]
 
     def plan(self, names: Iterable[str] | None = None) -> Plan:
         """Waves (wave N holds what depends only on waves before it) and the critical path, for a selection.
