@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,11 +11,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from hearth.cli import app
+from tools import RunHearth
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-#: ``hearth(*args, cwd=None)`` runs the CLI in-process and returns its Result (stdout and stderr apart).
-RunHearth = Callable[..., Result]
 
 
 @contextmanager

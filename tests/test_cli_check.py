@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import RunHearth
+from tools import RunHearth
 
 
 def test_check_json_on_a_small_valid_platform_names_five_sections(hearth: RunHearth, fixtures_dir: Path) -> None:

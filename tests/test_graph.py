@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunHearth
 from hearth.catalog.loader import load_catalog
 from hearth.graph import DependencyGraph, find_cycle
+from tools import RunHearth
 
 WEB = Path(__file__).resolve().parent / "fixtures" / "valid" / "web"
 

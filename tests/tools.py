@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
@@ -34,3 +36,9 @@ def tool(name: str) -> str:
         "(scripts/install-tools.sh) to install it",
         pytrace=False,
     )
+
+
+#: The type of the ``hearth`` fixture (tests/conftest.py): ``hearth(*args, cwd=None)`` runs the CLI in-process.
+#: It lives here, not in a conftest, because ``from conftest import`` resolves to whichever conftest is first on
+#: the path in a full run.
+RunHearth = Callable[..., Result]

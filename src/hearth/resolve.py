@@ -2,17 +2,17 @@
 
 Nothing here is special-cased per component: flows come from ``needs`` and the providers' capabilities
 (``hearth.capabilities``), plus the platform-wide ones every pod gets (DNS, Traefik for web apps, Prometheus
-for metrics ports, the API server for webhooks).
+for the metrics port of each scraped pod, the API server for webhooks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 
 from hearth.capabilities import CAPABILITIES
-from hearth.catalog.models import Catalog, Component, Port, Resources
+from hearth.catalog.models import Catalog, Component, Metrics, Port, Resources
 from hearth.graph import DependencyGraph
 
 PodKey = tuple[str, str]  # (component, pod)
@@ -35,6 +35,8 @@ class Pod:
     resources: Resources | None
     upstream: bool
     api_access: bool = False
+    metrics: Metrics | None = None
+    """Where Prometheus scrapes this pod: its own ``metrics``, or the component's on the pod carrying that port."""
 
     @property
     def key(self) -> PodKey:
@@ -135,6 +137,18 @@ def selector_labels(component: Component) -> dict[str, str]:
 
 
 def _pods(component: Component) -> list[Pod]:
+    return _with_metrics(component, _declared_pods(component))
+
+
+def _with_metrics(component: Component, pods: list[Pod]) -> list[Pod]:
+    """Each pod with where it is scraped: its own ``metrics``, else the component's on the first pod carrying it."""
+    own = {p.name: p.metrics for p in component.install.pods if p.metrics is not None}
+    metrics = component.metrics
+    scraped = next((p.name for p in pods if metrics is not None and any(x.name == metrics.port for x in p.ports)), None)
+    return [replace(pod, metrics=own.get(pod.name) or (metrics if pod.name == scraped else None)) for pod in pods]
+
+
+def _declared_pods(component: Component) -> list[Pod]:
     if component.install.method == "chart":
         by_name = {p.name: p for p in component.ports}
         result = []
@@ -295,9 +309,9 @@ def _platform_flows(
                 flows.append(Flow(router.key, web[0].key, web[1], f"{router.component} routes {component.web.host}"))
                 if component.web.sso == "forward-auth":
                     flows += [Flow(router.key, idp.key, port, f"forward-auth for {name}") for idp, port in idps]
-        metrics_port = component.metrics.port if component.metrics else None
         for scraped in pods:
-            for port in (p for p in scraped.ports if p.name == metrics_port):
+            scrape_port = scraped.metrics.port if scraped.metrics else None
+            for port in (p for p in scraped.ports if p.name == scrape_port):
                 flows += [
                     Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers
                 ]

@@ -56,12 +56,15 @@ def test_default_out_is_build_in_the_working_directory(hearth: RunHearth, tmp_pa
     assert (tmp_path / "build" / "helmfile.yaml").is_file()
 
 
-def test_build_validates_then_renders(hearth: RunHearth, tmp_path: Path) -> None:
+def test_build_validates_then_renders_then_checks(hearth: RunHearth, tmp_path: Path) -> None:
+    """build = validate + render + check: its exit status is the audit's (1: the seed does not fit its nodes)."""
     result = hearth("build", "--out", str(tmp_path / "b"))
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0].startswith("> validate:")
+    assert result.exit_code == 1, result.output
+    stages = [line.split(":")[0] for line in result.stderr.splitlines() if line.startswith("> ")]
+    assert stages[0] == "> validate" and stages[-1] == "> check"
     assert (tmp_path / "b" / "helmfile.yaml").is_file()
     assert result.stdout.startswith("rendered ")
+    assert result.stdout.rstrip().endswith("check failed")
 
 
 def test_render_refuses_a_directory_that_is_not_a_build(hearth: RunHearth, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Rules of backup.py: Velero release and Schedules, dump CronJobs, retention, and the policies backups need."""
+"""Rules of the backup modules: Velero release and Schedules, dump CronJobs, retention, and the backup links."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ from typing import Any
 
 import pytest
 
-from hearth.render.backup import (
-    DUMP_TOOLS,
-    VELERO_CHART_VERSION,
-    backup_links,
-    dump_target,
-    render_velero,
-    retention_terms,
-    velero_ttl,
-)
+from hearth.render.backup import render_velero
+from hearth.render.backup_links import backup_links
+from hearth.render.backup_storage import retention_terms, velero_ttl
+from hearth.render.dump_targets import DUMP_TOOLS, dump_target
 from hearth.render.model import Manifest, RenderedPlatform
+from hearth.render.velero_pods import VELERO_CHART_VERSION
 from hearth.resolve import Resolved
 
 # Top-level keys of charts/velero/values.yaml in chart 12.1.0 (vmware-tanzu/helm-charts, values.schema.json).
@@ -102,7 +98,7 @@ def test_a_dump_cronjob_for_each_dump_backup_with_its_protocols_tool(
     assert annotations["vault.hashicorp.com/agent-pre-populate-only"] == "true"
     assert annotations["vault.hashicorp.com/agent-init-first"] == "true"
     assert "export PGPASSWORD=" in annotations["vault.hashicorp.com/agent-inject-template-database"]
-    assert annotations["hearth.dev/connects-to"] == "db/minio:api,db/postgres:postgres"
+    assert annotations["hearth.dev/connects-to"] == "db/minio:api,db/postgres:postgres,service/vault:http"
     mongo = jobs["mongodb"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["initContainers"][0]
     assert "mongodump --host=mongodb.db.svc --port=27017" in mongo["command"][2] and "--archive" in mongo["command"][2]
     for container in [dump, upload]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from hearth.render.helmtests import CURL_IMAGE, NC_IMAGE, TEST_LABEL
+import re
+
+from hearth.catalog.models import Component
+from hearth.render.helmtests import AMQP_HEADER, AMQP_START, CURL_IMAGE, NC_IMAGE, TEST_LABEL, render_helm_tests
 from hearth.render.model import Manifest, RenderedPlatform
-from hearth.resolve import Resolved
+from hearth.resolve import Resolved, resolve
 
 
 def _tests(platform: RenderedPlatform) -> dict[str, Manifest]:
@@ -21,8 +24,9 @@ def test_a_test_pod_for_every_component_with_a_health_check(
 ) -> None:
     """Hearth-rendered components and upstream companions alike; components without health get none."""
     for case, platform in rendered_cases.items():
-        healthy = {n for n, c in resolved_cases[case].catalog.components.items() if c.health is not None}
-        assert set(_tests(platform)) == healthy, case
+        components = resolved_cases[case].catalog.components
+        healthy = {n for n, c in components.items() if c.health is not None}
+        assert {n for n in _tests(platform) if n in components} == healthy, case
 
 
 def test_probe_commands_by_health_kind(rendered_cases: dict[str, RenderedPlatform]) -> None:
@@ -85,3 +89,41 @@ def test_test_pod_may_reach_exactly_the_probed_port(rendered_cases: dict[str, Re
     }
     assert admit["ingress"][0]["from"][0]["podSelector"] == {"matchLabels": {TEST_LABEL: "postgres"}}
     assert admit["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 5432}]
+
+
+# A broker whose own health check (rabbitmq-diagnostics) needs the Erlang cookie, so it cannot run remotely.
+_BROKER: dict[str, object] = {
+    "name": "broker",
+    "display_name": "Broker",
+    "namespace": "db",
+    "version": "4.3",
+    "install": {"method": "hearth", "reason": "A single StatefulSet."},
+    "image": {"repository": "docker.io/library/rabbitmq", "tag": "4.3.5-management"},
+    "ports": [{"name": "amqp", "port": 5672}, {"name": "management", "port": 15672}],
+    "health": {"kind": "exec", "command": ["rabbitmq-diagnostics", "-q", "ping"]},
+    "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    "provides": [{"capability": "amqp", "port": "amqp"}],
+    "security": {"run_as_user": 999},
+}
+
+
+def test_amqp_is_tested_by_its_opening_handshake(resolved_cases: dict[str, Resolved]) -> None:
+    """From busybox, through the Service: the AMQP 0-9-1 header out, a Connection.Start method frame back."""
+    base = resolved_cases["data"]
+    broker = Component.model_validate(_BROKER)
+    resolved = resolve(base.catalog.model_copy(update={"components": {**base.catalog.components, "broker": broker}}))
+    test = render_helm_tests(resolved, broker)
+    (pod,) = test.tests
+    (container,) = pod["spec"]["containers"]
+    assert container["image"] == NC_IMAGE
+    assert pod["spec"]["securityContext"]["runAsUser"] == 65532
+    shell, flag, script = container["command"]
+    assert (shell, flag) == ("sh", "-c")
+    assert script.startswith(f"printf '{AMQP_HEADER}' | nc -w 5 broker.db.svc 5672 | ")
+    assert script.endswith(f"| grep -q '{AMQP_START}'")
+    # The header is "AMQP" 0 0 9 1 (printf octal escapes); the frame: type 1, channel 0, class 10, method 10.
+    assert AMQP_HEADER.encode().decode("unicode_escape") == "AMQP\x00\x00\x09\x01"
+    frame = " 01 00 00 00 00 01 f0 00 0a 00 0a"  # `od -An -tx1` of a real RabbitMQ's first 11 bytes
+    assert re.match(AMQP_START, frame) and not re.match(AMQP_START, " 48 54 54 50 2f 31 2e 30 20 34 30")
+    egress = next(m for m in test.manifests if m["metadata"]["name"] == "broker-helm-test")
+    assert egress["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 5672}]

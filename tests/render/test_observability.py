@@ -9,9 +9,11 @@ from pathlib import Path
 import yaml
 from render_cases import CASES_DIR
 
+from hearth.catalog.models import Component
+from hearth.render.cluster import render_upstream_stand_ins
 from hearth.render.model import RenderedPlatform
-from hearth.render.observability import RULES_FILE
-from hearth.resolve import Resolved
+from hearth.render.observability import RULES_FILE, render_service_monitor
+from hearth.resolve import Resolved, resolve
 from tools import tool
 
 
@@ -24,16 +26,85 @@ def _monitors(platform: RenderedPlatform) -> dict[str, list[dict[str, object]]]:
     return out
 
 
+def _component_monitors(resolved: Resolved, platform: RenderedPlatform) -> dict[str, list[dict[str, object]]]:
+    """ServiceMonitors of catalog components' charts (not of releases hearth adds itself, such as Velero)."""
+    return {n: m for n, m in _monitors(platform).items() if n in resolved.catalog.components}
+
+
 def test_a_service_monitor_for_exactly_the_components_with_metrics(
     resolved_cases: dict[str, Resolved], rendered_cases: dict[str, RenderedPlatform]
 ) -> None:
     """Hearth-rendered and upstream components alike, each in its own (companion) chart, when a scraper exists."""
     resolved = resolved_cases["data"]
     with_metrics = {n for n, c in resolved.catalog.components.items() if c.metrics is not None}
-    assert set(_monitors(rendered_cases["data"])) == with_metrics == {"minio", "notes", "vault"}
+    assert set(_component_monitors(resolved, rendered_cases["data"])) == with_metrics == {"minio", "notes", "vault"}
     # cert-manager in `web` has metrics, but nothing provides `metrics` there to scrape it.
     assert resolved_cases["web"].component("cert-manager").metrics is not None
-    assert _monitors(rendered_cases["web"]) == _monitors(rendered_cases["bare"]) == {}
+    assert _component_monitors(resolved_cases["web"], rendered_cases["web"]) == {}
+    assert _component_monitors(resolved_cases["bare"], rendered_cases["bare"]) == {}
+
+
+def _with_component(resolved: Resolved, data: dict[str, object]) -> Resolved:
+    component = Component.model_validate(data)
+    components = {**resolved.catalog.components, component.name: component}
+    return resolve(resolved.catalog.model_copy(update={"components": components}))
+
+
+# An upstream chart of three pods: `server` carries the component's metrics port, `ui` carries a port of the same
+# name that serves no metrics, `worker` serves metrics on a port of its own.
+_CHART_WITH_POD_METRICS: dict[str, object] = {
+    "name": "tasks",
+    "display_name": "Tasks",
+    "namespace": "service",
+    "version": "1.0.0",
+    "install": {
+        "method": "chart",
+        "reason": "The upstream chart.",
+        "chart": {"repo": "https://charts.example.org", "name": "tasks", "version": "1.0.0"},
+        "pods": [
+            {"name": "server", "labels": {"app": "tasks", "component": "server"}, "ports": ["http"]},
+            {"name": "ui", "labels": {"app": "tasks", "component": "ui"}, "ports": ["http"]},
+            {
+                "name": "worker",
+                "labels": {"app": "tasks", "component": "worker"},
+                "ports": ["worker-metrics"],
+                "metrics": {"port": "worker-metrics", "path": "/stats"},
+            },
+        ],
+    },
+    "ports": [{"name": "http", "port": 8080}, {"name": "worker-metrics", "port": 9300}],
+    "metrics": {"port": "http"},
+    "needs": ["namespaces"],
+}
+
+
+def test_one_service_monitor_per_scraped_pod_service(resolved_cases: dict[str, Resolved]) -> None:
+    """The component's metrics on the first pod carrying the port, a pod's own metrics on its own Service."""
+    resolved = _with_component(resolved_cases["data"], _CHART_WITH_POD_METRICS)
+    component = resolved.component("tasks")
+    monitors = {m["metadata"]["name"]: m["spec"] for m in render_service_monitor(resolved, component)}
+    assert set(monitors) == {"tasks", "tasks-worker"}
+    assert monitors["tasks"]["selector"] == {"matchLabels": {"app": "tasks", "component": "server"}}
+    assert monitors["tasks-worker"]["selector"] == {"matchLabels": {"app": "tasks", "component": "worker"}}
+    assert monitors["tasks-worker"]["endpoints"] == [
+        {"port": "worker-metrics", "path": "/stats", "interval": "30s", "scheme": "http"}
+    ]
+    scraped = {
+        (f.dst[1], f.port.name) for f in resolved.flows if f.src == ("prometheus", "server") and f.dst[0] == "tasks"
+    }
+    assert scraped == {("server", "http"), ("worker", "worker-metrics")}, "nothing scrapes the ui's http port"
+
+
+def test_stand_in_services_expose_the_monitored_ports(resolved_cases: dict[str, Resolved]) -> None:
+    """Each ServiceMonitor of an upstream pod selects the stand-in Service of that pod, which names the port."""
+    resolved = _with_component(resolved_cases["data"], _CHART_WITH_POD_METRICS)
+    services = [m for m in render_upstream_stand_ins(resolved, "tasks") if m["kind"] == "Service"]
+    for monitor in render_service_monitor(resolved, resolved.component("tasks")):
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        (service,) = [s for s in services if selector.items() <= s["metadata"]["labels"].items()]
+        assert service["metadata"]["name"] == monitor["metadata"]["name"]
+        port = monitor["spec"]["endpoints"][0]["port"]
+        assert port in {p["name"] for p in service["spec"]["ports"]}
 
 
 def test_service_monitor_selects_the_service_labels_and_metrics_port(

@@ -36,17 +36,6 @@ def test_all_five_sections_are_present(seed_report: CheckReport) -> None:
     assert seed_report.dumps() == run_check(seed_report.build_dir).dumps()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "renderer, reported to the lead: (1) webhook stand-ins carry no hearth.dev/role: webhook + "
-        "hearth.dev/webhook-port, so 192.168.100.10 -> service/{cert-manager-webhook 10250, consul-connect-injector "
-        "8080, monitoring-operator 10250, vault-agent-injector 8080} are allowed but not intended; (2) the dump "
-        "CronJobs' connects-to omits service/vault:http (db/{clickhouse,mongodb,mysql,postgresql}-backup -> "
-        "service/vault-server 8200 allowed, not intended); (3) the Prometheus stand-in's connects-to omits "
-        "service/velero:http-monitoring (service/monitoring-prometheus -> service/velero 8085)"
-    ),
-)
 def test_no_extra_and_no_missing_flows(seed_report: CheckReport) -> None:
     """Zero trust on the seed: every allowed flow is intended and every intended flow is allowed."""
     assert [str(f.flow) for f in seed_report.zero_trust.extra] == []

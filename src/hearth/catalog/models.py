@@ -274,7 +274,11 @@ class Health(Strict):
 
 
 class Metrics(Strict):
-    """Where Prometheus scrapes the component."""
+    """Where Prometheus scrapes the component, or one pod of its upstream chart (``install.pods[].metrics``).
+
+    A component's ``metrics`` is scraped on the first pod that carries its port; any other pod of an upstream
+    chart that serves metrics states its own, so that nothing is scraped on a port that does not serve them.
+    """
 
     port: PortName
     path: str = "/metrics"
@@ -318,7 +322,11 @@ class Provide(Strict):
 
 
 class Sidecar(Strict):
-    """A further container in the component's pod: an exporter, or one service of a multi-service app."""
+    """A further container in the component's pod: an exporter, or one service of a multi-service app.
+
+    ``health`` is probed like the main container's (liveness, readiness and startup probes); its port must be one
+    of the sidecar's own ports, since a probe's named port is looked up on the probed container.
+    """
 
     name: Name
     image: Image
@@ -327,6 +335,7 @@ class Sidecar(Strict):
     resources: Resources
     args: list[str] = []
     env: dict[str, str] = {}
+    health: Health | None = None
 
 
 class Webhook(Strict):
@@ -356,6 +365,9 @@ class ChartPod(Strict):
     service: Name | None = Field(default=None, description="the chart's Service for this pod, if not the default")
     talks_to: list[Name] = Field(default=[], description="pods of the same chart this pod connects to (itself: peers)")
     api_access: bool = False
+    metrics: Metrics | None = Field(
+        default=None, description="where Prometheus scrapes this pod, when not the component's metrics port"
+    )
     source: str = ""
 
 
@@ -511,12 +523,21 @@ class Component(Strict):
                 raise ValueError(f"{where} names pod {pod_name!r}, which install.pods does not declare")
         for pod in self.install.pods:
             referenced += [(f"install.pods.{pod.name}.ports", n) for n in pod.ports]
+            if pod.metrics is not None and pod.metrics.port not in pod.ports:
+                raise ValueError(
+                    f"install.pods.{pod.name}.metrics names port {pod.metrics.port!r}, which the pod does not carry"
+                )
         for pod in self.install.pods:
             for peer in pod.talks_to:
                 if peer not in pods:
                     raise ValueError(f"install.pods.{pod.name}.talks_to names {peer!r}, not a pod of this chart")
         for sidecar in self.sidecars:
             referenced += [(f"sidecars.{sidecar.name}.ports", n) for n in sidecar.ports]
+            probed = sidecar.health.port if sidecar.health else None
+            if probed is not None and probed not in sidecar.ports:
+                raise ValueError(
+                    f"sidecars.{sidecar.name}.health names port {probed!r}, which is not one of the sidecar's ports"
+                )
         for where, port_name in referenced:
             if port_name is not None and port_name not in names:
                 raise ValueError(f"{where} names port {port_name!r}, which the component does not declare")

@@ -63,7 +63,7 @@ def exception_annotations(component: Component) -> dict[str, str]:
 
 
 def probes(health: Health | None, startup_seconds: int) -> dict[str, Any]:
-    """Liveness, readiness and startup probes from the component's health check.
+    """Liveness, readiness and startup probes from a health check: the component's, or a sidecar's own.
 
     The startup probe allows twice the expected start-up time before liveness applies, so slow first starts
     (migrations) are not killed.

@@ -5,6 +5,12 @@ protocol's own client from the component's image against the Service (``pg_isrea
 ``mongosh --eval``, ``valkey-cli ping``), or the component's own command with its loopback address replaced
 by the Service. A companion chart tests the upstream Service of the pod that carries the health port.
 
+AMQP has no client in the broker's image that works remotely without a secret (``rabbitmq-diagnostics`` needs
+the Erlang cookie, the management API a user), so its test is the protocol's own opening handshake, from
+busybox: send the AMQP 0-9-1 protocol header and expect the server's ``Connection.Start`` method frame back
+(AMQP 0-9-1 specification, 4.2.2 and 4.2.3: frame type 1 on channel 0, class 10 method 10). A broker that
+accepts TCP but is not serving AMQP fails it, and it needs no credentials.
+
 The test pod is labelled ``hearth.dev/helm-test: <component>``. Two NetworkPolicies in the same chart let it
 reach exactly that port: an egress policy on the test pod and an ingress policy on the component's pod.
 """
@@ -21,7 +27,7 @@ from hearth.render.network import NS_LABEL, POLICY_LABELS
 from hearth.resolve import Pod, Resolved, pod_with_port
 
 TEST_LABEL = f"{ANNOTATION}/helm-test"
-# curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc -z`. Both pinned.
+# curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc` (and sh, printf, od). Both pinned.
 CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
 NC_IMAGE = "docker.io/library/busybox:1.36.1"
 UNPRIVILEGED_UID = 65532
@@ -29,13 +35,33 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 HOOK = {"helm.sh/hook": "test", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded"}
 
 
-def _client(capability: str, binary: str, host: str, port: int) -> list[str] | None:
-    """The protocol's own liveness client against ``host:port``; None for protocols without one here."""
-    table = {
-        "postgres": ["pg_isready", "-h", host, "-p", str(port)],
-        "mysql": ["mysqladmin", "ping", "-h", host, "-P", str(port)],
-        "mongodb": ["mongosh", "--host", host, "--port", str(port), "--quiet", "--eval", "db.adminCommand('ping').ok"],
-        "redis": [binary if binary.endswith("-cli") else "redis-cli", "-h", host, "-p", str(port), "ping"],
+# The AMQP 0-9-1 protocol header, and the first 11 bytes of the server's Connection.Start frame as `od -An -tx1`
+# prints them: type 1 (method), channel 0, a 4-byte size, class 10 (connection), method 10 (start).
+AMQP_HEADER = "AMQP\\000\\000\\011\\001"
+AMQP_START = "^ *01 00 00 .. .. .. .. 00 0a 00 0a *$"
+
+
+def _client(capability: str, binary: str, host: str, port: int) -> tuple[str | None, list[str]] | None:
+    """The protocol's own liveness check against ``host:port`` and the image it runs from (None: the component's).
+
+    None for protocols without one here.
+    """
+    table: dict[str, tuple[str | None, list[str]]] = {
+        "postgres": (None, ["pg_isready", "-h", host, "-p", str(port)]),
+        "mysql": (None, ["mysqladmin", "ping", "-h", host, "-P", str(port)]),
+        "mongodb": (
+            None,
+            ["mongosh", "--host", host, "--port", str(port), "--quiet", "--eval", "db.adminCommand('ping').ok"],
+        ),
+        "redis": (None, [binary if binary.endswith("-cli") else "redis-cli", "-h", host, "-p", str(port), "ping"]),
+        "amqp": (
+            NC_IMAGE,
+            [
+                "sh",
+                "-c",
+                f"printf '{AMQP_HEADER}' | nc -w 5 {host} {port} | head -c 11 | od -An -tx1 | grep -q '{AMQP_START}'",
+            ],
+        ),
     }
     return table.get(capability)
 
@@ -61,9 +87,9 @@ def _exec_probe(resolved: Resolved, component: Component) -> Probe | None:
         if found is None:
             continue
         host = f"{found[0].service}.{found[0].namespace}.svc"
-        command = _client(provide.capability, binary, host, found[1].port)
-        if command is not None:
-            return Probe(found[0], found[1], image, command)
+        client = _client(provide.capability, binary, host, found[1].port)
+        if client is not None:
+            return Probe(found[0], found[1], client[0] or image, client[1])
     pods = resolved.pods_of(component.name)
     if not pods or not pods[0].ports:
         return None

@@ -1,8 +1,10 @@
-"""Metrics: a ServiceMonitor per component with ``metrics``, and the platform's alerts as a PrometheusRule.
+"""Metrics: a ServiceMonitor per scraped pod Service, and the platform's alerts as a PrometheusRule.
 
-A ServiceMonitor selects the Service of the pod carrying the metrics port: for a hearth-rendered component the
-Service's selector labels, for an upstream-chart component the labels of the stand-in Service that
-``hearth.render.cluster`` writes for that pod. It goes into the component's (companion) chart.
+A pod is scraped where ``hearth.resolve`` says (``Pod.metrics``): the component's ``metrics`` on the pod carrying
+that port, or a chart pod's own ``metrics``. Each scraped pod gets a ServiceMonitor named after its Service that
+selects it: for a hearth-rendered component the Service's selector labels, for an upstream-chart pod the labels of
+the stand-in Service that ``hearth.render.cluster`` writes for that pod. They go into the component's (companion)
+chart.
 
 The alerts of ``platform.alerts`` become one PrometheusRule in the chart of the component providing
 ``metrics``, and the same rule groups as a plain Prometheus rules file (``prometheus/rules.yaml``) that
@@ -19,7 +21,7 @@ import yaml
 from hearth.catalog.models import Component
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, pod_with_port, providers, selector_labels, standard_labels
+from hearth.resolve import Resolved, providers, selector_labels, standard_labels
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULE_GROUP = "hearth.platform"
@@ -27,33 +29,36 @@ RULES_FILE = "prometheus/rules.yaml"
 
 
 def render_service_monitor(resolved: Resolved, component: Component) -> list[Manifest]:
-    """The ServiceMonitor of a component with ``metrics``; empty without metrics or without a metrics provider."""
-    if component.metrics is None or not providers(resolved, "metrics"):
+    """One ServiceMonitor per scraped pod Service of the component; none without a metrics provider."""
+    if not providers(resolved, "metrics"):
         return []
-    target = pod_with_port(resolved, component, component.metrics.port)
-    if target is None:
-        return []
-    pod, _ = target
-    selector = dict(pod.labels) if pod.upstream else selector_labels(component)
-    return [
-        {
-            "apiVersion": MONITORING_API,
-            "kind": "ServiceMonitor",
-            "metadata": metadata(pod.service, component.namespace, standard_labels(component)),
-            "spec": {
-                "selector": {"matchLabels": dict(sorted(selector.items()))},
-                "namespaceSelector": {"matchNames": [component.namespace]},
-                "endpoints": [
-                    {
-                        "port": component.metrics.port,
-                        "path": component.metrics.path,
-                        "interval": resolved.catalog.platform.scrape_interval,
-                        "scheme": "http",
-                    }
-                ],
-            },
-        }
-    ]
+    out: list[Manifest] = []
+    seen: set[str] = set()
+    for pod in resolved.pods_of(component.name):
+        if pod.metrics is None or pod.service in seen:
+            continue
+        seen.add(pod.service)
+        selector = dict(pod.labels) if pod.upstream else selector_labels(component)
+        out.append(
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "ServiceMonitor",
+                "metadata": metadata(pod.service, component.namespace, standard_labels(component)),
+                "spec": {
+                    "selector": {"matchLabels": dict(sorted(selector.items()))},
+                    "namespaceSelector": {"matchNames": [component.namespace]},
+                    "endpoints": [
+                        {
+                            "port": pod.metrics.port,
+                            "path": pod.metrics.path,
+                            "interval": resolved.catalog.platform.scrape_interval,
+                            "scheme": "http",
+                        }
+                    ],
+                },
+            }
+        )
+    return out
 
 
 def rule_groups(resolved: Resolved) -> list[dict[str, Any]]:

@@ -61,6 +61,7 @@ def _container(
 def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
     by_name = {p.name: p for p in component.ports}
     container = _container(sidecar.name, sidecar.image, sidecar.args, sidecar.env, [by_name[n] for n in sidecar.ports])
+    container.update(probes(sidecar.health, component.startup_seconds))
     container["resources"] = _resources(sidecar.resources)
     container["securityContext"] = container_security_context(component)
     container["volumeMounts"] = [{"name": f"{sidecar.name}-tmp", "mountPath": "/tmp"}]

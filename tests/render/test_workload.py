@@ -1,0 +1,65 @@
+"""Rules of workload.py for sidecars: a sidecar's own health check becomes its probes, by the shared defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component
+from hearth.render.defaults import probes
+from hearth.render.workload import pod_template
+from hearth.resolve import Resolved, resolve
+
+_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}}
+_DATABASE: dict[str, Any] = {
+    "name": "db",
+    "display_name": "Database",
+    "namespace": "db",
+    "version": "1",
+    "install": {"method": "hearth", "reason": "A single StatefulSet."},
+    "image": {"repository": "docker.io/example/db", "tag": "1.0.0"},
+    "ports": [{"name": "sql", "port": 5432}, {"name": "metrics", "port": 9187}],
+    "health": {"kind": "tcp", "port": "sql"},
+    "metrics": {"port": "metrics"},
+    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    "sidecars": [
+        {
+            "name": "exporter",
+            "image": {"repository": "docker.io/example/exporter", "tag": "1.0.0"},
+            "purpose": "Prometheus exporter",
+            "ports": ["metrics"],
+            "health": {"kind": "http", "port": "metrics", "path": "/"},
+            "resources": _RESOURCES,
+        },
+        {
+            "name": "daemon",
+            "image": {"repository": "docker.io/example/daemon", "tag": "1.0.0"},
+            "purpose": "A daemon without a port or a tool to check it with",
+            "resources": _RESOURCES,
+        },
+    ],
+    "startup_seconds": 20,
+}
+
+
+def _template(resolved: Resolved) -> dict[str, Any]:
+    component = Component.model_validate(_DATABASE)
+    catalog = resolved.catalog.model_copy(update={"components": {**resolved.catalog.components, "db": component}})
+    return pod_template(resolve(catalog), component)
+
+
+def test_a_sidecar_is_probed_by_its_own_health_check(resolved_cases: dict[str, Resolved]) -> None:
+    """Startup, liveness and readiness probes, from the same defaults as the main container's, on its own port."""
+    containers = {c["name"]: c for c in _template(resolved_cases["data"])["spec"]["containers"]}
+    exporter = containers["exporter"]
+    health = Component.model_validate(_DATABASE).sidecars[0].health
+    for probe, handler in probes(health, 20).items():
+        assert exporter[probe] == handler
+    assert exporter["livenessProbe"]["httpGet"] == {"path": "/", "port": "metrics", "scheme": "HTTP"}
+    assert exporter["readinessProbe"]["httpGet"]["port"] in {p["name"] for p in exporter["ports"]}
+    assert containers["db"]["livenessProbe"]["tcpSocket"] == {"port": "sql"}
+
+
+def test_a_sidecar_without_health_gets_no_probes(resolved_cases: dict[str, Resolved]) -> None:
+    """No invented check: without a stated health check the sidecar has no probes (and the auditor says so)."""
+    daemon = next(c for c in _template(resolved_cases["data"])["spec"]["containers"] if c["name"] == "daemon")
+    assert not {"startupProbe", "livenessProbe", "readinessProbe"} & set(daemon)
