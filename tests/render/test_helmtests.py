@@ -50,7 +50,7 @@ def test_probe_commands_by_health_kind(rendered_cases: dict[str, RenderedPlatfor
         "docker.io/library/postgres:18.6",
         ["pg_isready", "-h", "postgres.db.svc", "-p", "5432"],
     )
-    assert command(data["valkey"])[1] == ["valkey-cli", "-h", "valkey.db.svc", "-p", "6379", "ping"]
+    assert command(data["valkey"])[1] == ["sh", "-c", "valkey-cli -h valkey.db.svc -p 6379 ping | grep -q PONG"]
     assert command(data["mongodb"])[1][:5] == ["mongosh", "--host", "mongodb.db.svc", "--port", "27017"]
 
 

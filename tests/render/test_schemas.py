@@ -1,9 +1,9 @@
 """Every object the five renderers emit is valid against its schema.
 
 * core Kubernetes kinds: kubernetes-validate, Kubernetes 1.28, strict (unknown fields fail);
-* cert-manager, prometheus-operator and Velero custom resources: the CRD models of the cloudcoil-models-*
-  packages, plus a walk over the models that fails on any key the CRD does not define (pydantic alone
-  ignores unknown keys);
+* cert-manager, prometheus-operator (ServiceMonitor, PodMonitor, PrometheusRule) and Velero custom resources: the
+  CRD models of the cloudcoil-models-* packages, plus a walk over the models that fails on any key the CRD does not
+  define (pydantic alone ignores unknown keys); the seed catalog's monitors as well;
 * Traefik custom resources: @kubernetes-models/traefik (ajv validators from Traefik's CRDs) in node,
   installed with ``npm ci`` from tests/fixtures/render/traefik-validate into .tools/node.
 """
@@ -24,18 +24,21 @@ from cloudcoil.models.cert_manager import v1 as cert_manager
 from cloudcoil.models.prometheus_operator import v1 as monitoring
 from cloudcoil.models.velero import v1 as velero
 from golden import own_manifests
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from render_cases import CASES_DIR, TESTS
 
+from hearth.catalog.loader import load_catalog
 from hearth.render.backup import render_velero
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved
+from hearth.render.observability import render_service_monitor
+from hearth.resolve import Resolved, resolve
 from tools import tool
 
 CRD_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("cert-manager.io/v1", "Certificate"): cert_manager.Certificate,
     ("cert-manager.io/v1", "ClusterIssuer"): cert_manager.ClusterIssuer,
     ("monitoring.coreos.com/v1", "ServiceMonitor"): monitoring.ServiceMonitor,
+    ("monitoring.coreos.com/v1", "PodMonitor"): monitoring.PodMonitor,
     ("monitoring.coreos.com/v1", "PrometheusRule"): monitoring.PrometheusRule,
     ("velero.io/v1", "Schedule"): velero.Schedule,
 }
@@ -91,6 +94,37 @@ def test_unknown_key_walk_has_teeth() -> None:
     }
     velero.Schedule.model_validate(doc)
     assert unknown_keys(velero.Schedule, doc) == [".spec.template.defaultVolumesToFSBackup"]
+
+
+def test_pod_monitor_port_number_is_in_the_crd_model() -> None:
+    """``portNumber`` (prometheus-operator >= v0.79) is a PodMonitor field of the model; a misspelt key is reported."""
+    endpoint = {"portNumber": 9300, "path": "/metrics", "interval": "30s", "scheme": "http"}
+    doc: dict[str, Any] = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": "x", "namespace": "service"},
+        "spec": {"selector": {"matchLabels": {"app": "x"}}, "podMetricsEndpoints": [endpoint]},
+    }
+    monitoring.PodMonitor.model_validate(doc)
+    assert unknown_keys(monitoring.PodMonitor, doc) == []
+    doc["spec"]["podMetricsEndpoints"] = [{**endpoint, "portNumbr": 9300}]
+    assert unknown_keys(monitoring.PodMonitor, doc) == [".spec.podMetricsEndpoints[0].portNumbr"]
+    doc["spec"]["podMetricsEndpoints"] = [{**endpoint, "portNumber": 70000}]
+    with pytest.raises(ValidationError):
+        monitoring.PodMonitor.model_validate(doc)
+
+
+def test_seed_monitors_match_their_crd_models() -> None:
+    """Every ServiceMonitor and PodMonitor the seed catalog renders validates, with no key its CRD lacks."""
+    resolved = resolve(load_catalog(None))
+    kinds = set()
+    for component in resolved.catalog.components.values():
+        for doc in render_service_monitor(resolved, component):
+            kinds.add(doc["kind"])
+            model = CRD_MODELS[(doc["apiVersion"], doc["kind"])]
+            model.model_validate(doc)
+            assert unknown_keys(model, doc) == [], f"{doc['kind']}/{doc['metadata']['name']}"
+    assert kinds == {"ServiceMonitor", "PodMonitor"}
 
 
 def test_custom_resources_match_their_crd_models(resolved_cases: dict[str, Resolved]) -> None:

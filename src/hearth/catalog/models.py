@@ -282,6 +282,10 @@ class Metrics(Strict):
 
     port: PortName
     path: str = "/metrics"
+    scraped_by: Literal["hearth", "chart"] = Field(
+        default="hearth",
+        description="chart: the upstream chart's own monitor scrapes it (stated where it cannot be switched off)",
+    )
 
 
 class Storage(Strict):
@@ -541,6 +545,9 @@ class Component(Strict):
         for where, port_name in referenced:
             if port_name is not None and port_name not in names:
                 raise ValueError(f"{where} names port {port_name!r}, which the component does not declare")
+        scraped_by_chart = [m for m in [self.metrics, *(p.metrics for p in self.install.pods)] if m is not None]
+        if self.install.method == "hearth" and any(m.scraped_by == "chart" for m in scraped_by_chart):
+            raise ValueError("metrics.scraped_by: chart is for components installed from an upstream chart")
         if self.install.method == "chart" and self.security.api_access:
             raise ValueError("security.api_access is for hearth workloads; mark the chart's pods with api_access")
         if self.install.method == "hearth" and self.image is not None and self.resources is None:

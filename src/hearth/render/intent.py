@@ -14,6 +14,7 @@ CONNECTS_TO = f"{ANNOTATION}/connects-to"
 ROLE = f"{ANNOTATION}/role"
 WEBHOOK_PORT = f"{ANNOTATION}/webhook-port"
 BACKUP_EXEMPT = f"{ANNOTATION}/backup-exempt"
+MONITORED_BY = f"{ANNOTATION}/monitored-by"
 # capability whose provider pod takes a role -> the role's name in the contract
 ROLES = {"ingress": "ingress-controller", "metrics": "metrics-scraper"}
 
@@ -67,6 +68,8 @@ def intent_annotations(resolved: Resolved, pod: Pod) -> dict[str, str]:
     ports = webhook_ports(resolved, pod)
     if ports:
         out[WEBHOOK_PORT] = ",".join(ports)
+    if pod.metrics is not None and pod.metrics.scraped_by == "chart":
+        out[MONITORED_BY] = "chart"
     exemption = backup_exemption(resolved, pod)
     if exemption:
         out[BACKUP_EXEMPT] = " ".join(exemption.split())

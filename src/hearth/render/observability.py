@@ -1,10 +1,19 @@
-"""Metrics: a ServiceMonitor per scraped pod Service, and the platform's alerts as a PrometheusRule.
+"""Metrics: a monitor per scraped pod, and the platform's alerts as a PrometheusRule.
 
 A pod is scraped where ``hearth.resolve`` says (``Pod.metrics``): the component's ``metrics`` on the pod carrying
-that port, or a chart pod's own ``metrics``. Each scraped pod gets a ServiceMonitor named after its Service that
-selects it: for a hearth-rendered component the Service's selector labels, for an upstream-chart pod the labels of
-the stand-in Service that ``hearth.render.cluster`` writes for that pod. They go into the component's (companion)
-chart.
+that port, or a chart pod's own ``metrics``. The monitors go into the component's (companion) chart:
+
+* a hearth-rendered component gets a ServiceMonitor named after its Service, selecting the Service's selector
+  labels, on the port's name: the Service is hearth's own;
+* a pod an upstream chart creates gets a PodMonitor selecting the pod's labels (``ChartPod.labels``, as the chart's
+  templates apply them) in its namespace, on the container port's number (``portNumber``, prometheus-operator
+  >= v0.79). That rests on the same facts as the NetworkPolicies and on nothing the real chart may name
+  differently: its Services, their labels and port names are not hearth's. The chart's own monitors are switched
+  off in ``install.values``, so nothing is scraped twice.
+
+Where the catalog states ``metrics.scraped_by: chart`` (the chart's own monitor must stay: a pod that does not
+declare its metrics port, which a PodMonitor cannot select; rules and dashboards of the chart that select the job
+names of its own monitors), hearth renders no monitor for that pod and marks it ``hearth.dev/monitored-by: chart``.
 
 The alerts of ``platform.alerts`` become one PrometheusRule in the chart of the component providing
 ``metrics``, and the same rule groups as a plain Prometheus rules file (``prometheus/rules.yaml``) that
@@ -21,43 +30,77 @@ import yaml
 from hearth.catalog.models import Component
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, providers, selector_labels, standard_labels
+from hearth.resolve import Pod, Resolved, providers, selector_labels, standard_labels
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULE_GROUP = "hearth.platform"
 RULES_FILE = "prometheus/rules.yaml"
+# Keys under which Helm charts switch their own prometheus-operator monitors on: ``serviceMonitor`` / ``podMonitor``
+# (most charts; cert-manager spells them in lowercase) and ``monitor`` (prometheus-community's exporter charts),
+# each with ``enabled: true``, or kube-prometheus-stack's ``serviceMonitor.selfMonitor: true``.
+
+
+def _endpoint(resolved: Resolved, pod: Pod) -> dict[str, Any]:
+    assert pod.metrics is not None
+    return {
+        "path": pod.metrics.path,
+        "interval": resolved.catalog.platform.scrape_interval,
+        "scheme": "http",
+    }
+
+
+def _service_monitor(resolved: Resolved, component: Component, pod: Pod) -> Manifest:
+    """A hearth-rendered pod, through hearth's own Service: its selector labels, the port by name."""
+    assert pod.metrics is not None
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": "ServiceMonitor",
+        "metadata": metadata(pod.service, component.namespace, standard_labels(component)),
+        "spec": {
+            "selector": {"matchLabels": dict(sorted(selector_labels(component).items()))},
+            "namespaceSelector": {"matchNames": [component.namespace]},
+            "endpoints": [{"port": pod.metrics.port, **_endpoint(resolved, pod)}],
+        },
+    }
+
+
+def _pod_monitor(resolved: Resolved, component: Component, pod: Pod, name: str) -> Manifest:
+    """An upstream chart's pod, directly: the labels the chart applies to it, the container port by number."""
+    assert pod.metrics is not None
+    number = next(p.port for p in pod.ports if p.name == pod.metrics.port)
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": "PodMonitor",
+        "metadata": metadata(name, pod.namespace, standard_labels(component)),
+        "spec": {
+            "selector": {"matchLabels": dict(sorted(pod.labels.items()))},
+            "namespaceSelector": {"matchNames": [pod.namespace]},
+            "podMetricsEndpoints": [{"portNumber": number, **_endpoint(resolved, pod)}],
+        },
+    }
 
 
 def render_service_monitor(resolved: Resolved, component: Component) -> list[Manifest]:
-    """One ServiceMonitor per scraped pod Service of the component; none without a metrics provider."""
+    """A monitor per scraped pod of the component (module docstring); none without a metrics provider.
+
+    ServiceMonitors for hearth's own Services, PodMonitors for the pods of an upstream chart, none where the
+    chart's own monitors stay on.
+    """
     if not providers(resolved, "metrics"):
         return []
     out: list[Manifest] = []
-    seen: set[str] = set()
+    names: set[str] = set()
     for pod in resolved.pods_of(component.name):
-        if pod.metrics is None or pod.service in seen:
+        if pod.metrics is None or pod.metrics.scraped_by == "chart":
             continue
-        seen.add(pod.service)
-        selector = dict(pod.labels) if pod.upstream else selector_labels(component)
-        out.append(
-            {
-                "apiVersion": MONITORING_API,
-                "kind": "ServiceMonitor",
-                "metadata": metadata(pod.service, component.namespace, standard_labels(component)),
-                "spec": {
-                    "selector": {"matchLabels": dict(sorted(selector.items()))},
-                    "namespaceSelector": {"matchNames": [component.namespace]},
-                    "endpoints": [
-                        {
-                            "port": pod.metrics.port,
-                            "path": pod.metrics.path,
-                            "interval": resolved.catalog.platform.scrape_interval,
-                            "scheme": "http",
-                        }
-                    ],
-                },
-            }
-        )
+        if not pod.upstream:
+            if pod.service not in names:
+                names.add(pod.service)
+                out.append(_service_monitor(resolved, component, pod))
+            continue
+        name = pod.service if pod.service not in names else f"{component.name}-{pod.name}"
+        names.add(name)
+        out.append(_pod_monitor(resolved, component, pod, name))
     return out
 
 
