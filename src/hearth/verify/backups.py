@@ -23,14 +23,12 @@ from typing import Any
 
 from rich.table import Table
 
-from hearth.verify.audit import ANNOTATION, Build, PodTemplate, selector_matches
+from hearth.verify.annotations import BACKUP_EXEMPT, BACKUP_TARGET, RETENTION, VELERO_BACKUP_VOLUMES
+from hearth.verify.build_model import Build
+from hearth.verify.fields import selector_matches
+from hearth.verify.pod_template import PodTemplate
 
 __all__ = ["BackupCoverage", "Backups", "Cover", "VeleroSchedule", "audit_backups", "dump_jobs", "velero_schedules"]
-
-EXEMPT = f"{ANNOTATION}/backup-exempt"
-TARGET = f"{ANNOTATION}/backup-target"
-RETENTION = f"{ANNOTATION}/retention"
-OPT_IN = "backup.velero.io/backup-volumes"
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ class VeleroSchedule:
         excluded = {str(r) for r in template.get("excludedResources") or []}
         if excluded & {"pods", "persistentvolumeclaims"}:
             return False
-        return bool(template.get("defaultVolumesToFsBackup")) or bool(pod.annotations.get(OPT_IN))
+        return bool(template.get("defaultVolumesToFsBackup")) or bool(pod.annotations.get(VELERO_BACKUP_VOLUMES))
 
 
 def velero_schedules(build: Build) -> list[VeleroSchedule]:
@@ -114,7 +112,7 @@ def dump_jobs(build: Build) -> list[tuple[Cover, list[str]]]:
     """Every dump CronJob (``hearth.dev/backup-target``) and the endpoints of the workloads it dumps."""
     out = []
     for job in build.pods:
-        if job.kind != "CronJob" or TARGET not in job.object_annotations:
+        if job.kind != "CronJob" or BACKUP_TARGET not in job.object_annotations:
             continue
         dumped: set[str] = set()
         for entry in job.connects_to:
@@ -129,7 +127,7 @@ def dump_jobs(build: Build) -> list[tuple[Cover, list[str]]]:
             str(job.object_spec.get("schedule", "")),
             job.object_annotations.get(RETENTION, "?"),
             True,
-            job.object_annotations.get(TARGET, ""),
+            job.object_annotations.get(BACKUP_TARGET, ""),
         )
         out.append((cover, sorted(dumped)))
     return sorted(out, key=lambda item: item[0].name)
@@ -242,7 +240,7 @@ def audit_backups(build: Build) -> Backups:
                 saves = schedule.saves_volumes(pod) and bool(pod.claim_names() or pod.claim_templates() or pod.stand_in)
                 covers.append(Cover(cover.kind, cover.name, cover.schedule, cover.retention, saves))
         covers += [cover for cover, dumped in dumps if pod.endpoint in dumped]
-        exempt = pod.object_annotations.get(EXEMPT) or pod.annotations.get(EXEMPT)
+        exempt = pod.object_annotations.get(BACKUP_EXEMPT) or pod.annotations.get(BACKUP_EXEMPT)
         out.append(BackupCoverage(pod.endpoint, pod.workload_kind, _claims(pod), _order(covers), exempt))
     return Backups(out, [s.cover for s in schedules], [c for c, _ in dumps])
 
