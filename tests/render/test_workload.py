@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from hearth.catalog.models import Component
 from hearth.render.defaults import probes
 from hearth.render.workload import pod_template
@@ -63,3 +66,42 @@ def test_a_sidecar_without_health_gets_no_probes(resolved_cases: dict[str, Resol
     """No invented check: without a stated health check the sidecar has no probes (and the auditor says so)."""
     daemon = next(c for c in _template(resolved_cases["data"])["spec"]["containers"] if c["name"] == "daemon")
     assert not {"startupProbe", "livenessProbe", "readinessProbe"} & set(daemon)
+
+
+def _with_exceptions(exceptions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**_DATABASE, "security": {"run_as_user": 999, "exceptions": exceptions}}
+
+
+def _secured(resolved: Resolved, exceptions: list[dict[str, Any]]) -> dict[str, Any]:
+    component = Component.model_validate(_with_exceptions(exceptions))
+    catalog = resolved.catalog.model_copy(update={"components": {**resolved.catalog.components, "db": component}})
+    return pod_template(resolve(catalog), component)
+
+
+ROOT_REASON = "The daemon image has no USER and writes below /app at start."
+
+
+def test_an_exception_for_one_container_grants_root_to_it_alone(resolved_cases: dict[str, Resolved]) -> None:
+    """run-as-root for the daemon: the pod stays non-root, the daemon alone runs as uid 0, the reason travels."""
+    template = _secured(resolved_cases["data"], [{"kind": "run-as-root", "container": "daemon", "reason": ROOT_REASON}])
+    spec = template["spec"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    contexts = {c["name"]: c["securityContext"] for c in spec["containers"]}
+    assert contexts["daemon"]["runAsNonRoot"] is False and contexts["daemon"]["runAsUser"] == 0
+    assert "runAsUser" not in contexts["db"] and "runAsUser" not in contexts["exporter"]
+    assert template["metadata"]["annotations"]["hearth.dev/exception-run-as-root.daemon"] == ROOT_REASON
+
+
+def test_a_pod_wide_exception_applies_to_every_container(resolved_cases: dict[str, Resolved]) -> None:
+    cap = {"kind": "capability", "value": "NET_ADMIN", "reason": "The exporter needs raw sockets for ping probes."}
+    template = _secured(resolved_cases["data"], [cap])
+    for container in template["spec"]["containers"]:
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_ADMIN"]}
+    assert "hearth.dev/exception-capability-net_admin" in template["metadata"]["annotations"]
+
+
+def test_an_exception_naming_no_container_of_the_pod_is_refused() -> None:
+    with pytest.raises(ValidationError, match="names container 'proxy'"):
+        Component.model_validate(
+            _with_exceptions([{"kind": "run-as-root", "container": "proxy", "reason": ROOT_REASON}])
+        )

@@ -416,6 +416,7 @@ class SecurityException(Strict):
 
     kind: Literal["run-as-root", "capability", "writable-root-filesystem", "host-path", "privileged"]
     value: str | None = None
+    container: Name | None = Field(default=None, description="the one container it applies to (default: all)")
     reason: str = Field(min_length=10)
 
 
@@ -548,6 +549,13 @@ class Component(Strict):
         scraped_by_chart = [m for m in [self.metrics, *(p.metrics for p in self.install.pods)] if m is not None]
         if self.install.method == "hearth" and any(m.scraped_by == "chart" for m in scraped_by_chart):
             raise ValueError("metrics.scraped_by: chart is for components installed from an upstream chart")
+        containers = {self.name, *(s.name for s in self.sidecars)}
+        for exception in self.security.exceptions:
+            if exception.container is not None and exception.container not in containers:
+                raise ValueError(
+                    f"security exception {exception.kind} names container {exception.container!r}, which is neither "
+                    "the component nor one of its sidecars"
+                )
         if self.install.method == "chart" and self.security.api_access:
             raise ValueError("security.api_access is for hearth workloads; mark the chart's pods with api_access")
         if self.install.method == "hearth" and self.image is not None and self.resources is None:

@@ -15,12 +15,13 @@ ANNOTATION = "hearth.dev"
 SECCOMP = {"type": "RuntimeDefault"}
 
 
-def _has(exceptions: list[SecurityException], kind: str) -> list[SecurityException]:
-    return [e for e in exceptions if e.kind == kind]
+def _has(exceptions: list[SecurityException], kind: str, container: str | None = None) -> list[SecurityException]:
+    """Exceptions of ``kind`` that apply to ``container`` (pod-wide ones apply to all; None: pod-wide only)."""
+    return [e for e in exceptions if e.kind == kind and e.container in (None, container)]
 
 
 def pod_security_context(component: Component) -> dict[str, Any]:
-    """Pod-level securityContext: non-root unless an exception says otherwise, RuntimeDefault seccomp."""
+    """Pod-level securityContext: non-root unless a pod-wide exception says otherwise, RuntimeDefault seccomp."""
     sec = component.security
     root = bool(_has(sec.exceptions, "run-as-root"))
     ctx: dict[str, Any] = {"runAsNonRoot": not root, "runAsUser": sec.run_as_user, "seccompProfile": SECCOMP}
@@ -34,30 +35,37 @@ def pod_security_context(component: Component) -> dict[str, Any]:
     return ctx
 
 
-def container_security_context(component: Component) -> dict[str, Any]:
+def container_security_context(component: Component, container: str) -> dict[str, Any]:
     """Container-level securityContext: no escalation, all capabilities dropped, read-only root filesystem.
 
-    Stated exceptions add exactly the named capability, a writable root or privileged mode.
+    Stated exceptions that apply to ``container`` (pod-wide, or naming it) add exactly the named capability, a
+    writable root, privileged mode, or root for this container alone.
     """
     sec = component.security
-    added = sorted({e.value for e in _has(sec.exceptions, "capability") if e.value})
-    privileged = bool(_has(sec.exceptions, "privileged"))
+    added = sorted({e.value for e in _has(sec.exceptions, "capability", container) if e.value})
+    privileged = bool(_has(sec.exceptions, "privileged", container))
     ctx: dict[str, Any] = {
         "allowPrivilegeEscalation": privileged,
-        "readOnlyRootFilesystem": not _has(sec.exceptions, "writable-root-filesystem"),
+        "readOnlyRootFilesystem": not _has(sec.exceptions, "writable-root-filesystem", container),
         "capabilities": {"drop": ["ALL"], **({"add": added} if added else {})},
         "seccompProfile": SECCOMP,
     }
     if privileged:
         ctx["privileged"] = True
+    if any(e.container == container for e in _has(sec.exceptions, "run-as-root", container)):
+        ctx.update({"runAsNonRoot": False, "runAsUser": 0})
     return ctx
 
 
 def exception_annotations(component: Component) -> dict[str, str]:
-    """Each stated security exception as an annotation, so the reason travels with the workload."""
+    """Each stated security exception as an annotation, so the reason travels with the workload.
+
+    The key is ``hearth.dev/exception-<kind>[-<value>]``, with ``.<container>`` when it applies to one container.
+    """
     out: dict[str, str] = {}
     for exc in component.security.exceptions:
         key = f"{ANNOTATION}/exception-{exc.kind}" + (f"-{exc.value.lower()}" if exc.value else "")
+        key += f".{exc.container}" if exc.container else ""
         out[key[:253]] = exc.reason
     return out
 

@@ -63,7 +63,7 @@ def _sidecar(component: Component, sidecar: Sidecar) -> dict[str, Any]:
     container = _container(sidecar.name, sidecar.image, sidecar.args, sidecar.env, [by_name[n] for n in sidecar.ports])
     container.update(probes(sidecar.health, component.startup_seconds))
     container["resources"] = _resources(sidecar.resources)
-    container["securityContext"] = container_security_context(component)
+    container["securityContext"] = container_security_context(component, sidecar.name)
     container["volumeMounts"] = [{"name": f"{sidecar.name}-tmp", "mountPath": "/tmp"}]
     return container
 
@@ -83,7 +83,7 @@ def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
     main = _container(component.name, component.image, component.args, component.env, main_ports, component.command)
     main.update(probes(component.health, component.startup_seconds))
     main["resources"] = _resources(component.resources)
-    main["securityContext"] = container_security_context(component)
+    main["securityContext"] = container_security_context(component, component.name)
     main["volumeMounts"] = mounts
     containers = [main, *(_sidecar(component, s) for s in component.sidecars)]
     volumes += [{"name": f"{s.name}-tmp", "emptyDir": {}} for s in component.sidecars]

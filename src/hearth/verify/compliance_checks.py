@@ -44,10 +44,15 @@ def _exceptions(pod: PodTemplate) -> dict[str, str]:
     return found
 
 
-def _excused(feature: str, exceptions: Mapping[str, str]) -> str | None:
+def _excused(feature: str, exceptions: Mapping[str, str], container: str) -> str | None:
+    """The stated exception explaining ``feature``'s departure in ``container``, if one does.
+
+    A key ``<kind>[-<value>]`` applies to every container; ``<kind>[-<value>].<container>`` to that one only.
+    """
     for kind in EXCEPTION_KINDS[feature]:
         for key, reason in sorted(exceptions.items()):
-            if key == kind or key.startswith(f"{kind}-"):
+            base, _, scope = key.partition(".")
+            if (base == kind or base.startswith(f"{kind}-")) and scope in ("", container):
                 return f"exception-{key}: {reason}"
     return None
 
@@ -55,32 +60,35 @@ def _excused(feature: str, exceptions: Mapping[str, str]) -> str | None:
 def security(pod: PodTemplate) -> dict[str, FeatureStatus]:
     """The five security features, each ``exception`` where a stated exception explains every departure."""
     pod_ctx = pod.spec.get("securityContext") or {}
-    departures: dict[str, list[str]] = {feature: [] for feature in SECURITY_FEATURES}
+    departures: dict[str, list[tuple[str, str]]] = {feature: [] for feature in SECURITY_FEATURES}
     for container in pod.containers():
         ctx = container.get("securityContext") or {}
         name = str(container.get("name", "?"))
         non_root = ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot"))
         user = ctx.get("runAsUser", pod_ctx.get("runAsUser"))
         if non_root is not True or user == 0:
-            departures["run-as-non-root"].append(f"{name}: runAsNonRoot={non_root}, runAsUser={user}")
+            departures["run-as-non-root"].append((name, f"{name}: runAsNonRoot={non_root}, runAsUser={user}"))
         if ctx.get("allowPrivilegeEscalation") is not False or ctx.get("privileged"):
             departures["no-privilege-escalation"].append(
-                f"{name}: allowPrivilegeEscalation={ctx.get('allowPrivilegeEscalation')}"
-                + (", privileged" if ctx.get("privileged") else "")
+                (
+                    name,
+                    f"{name}: allowPrivilegeEscalation={ctx.get('allowPrivilegeEscalation')}"
+                    + (", privileged" if ctx.get("privileged") else ""),
+                )
             )
         caps = ctx.get("capabilities") or {}
         drop = {str(c).upper() for c in caps.get("drop") or []}
         added = sorted(str(c) for c in caps.get("add") or [])
         if "ALL" not in drop or added:
             departures["drop-all-capabilities"].append(
-                f"{name}: drop={sorted(drop)}" + (f", add={added}" if added else "")
+                (name, f"{name}: drop={sorted(drop)}" + (f", add={added}" if added else ""))
             )
         seccomp = (ctx.get("seccompProfile") or pod_ctx.get("seccompProfile") or {}).get("type")
         if seccomp != "RuntimeDefault":
-            departures["seccomp-runtime-default"].append(f"{name}: seccompProfile={seccomp}")
+            departures["seccomp-runtime-default"].append((name, f"{name}: seccompProfile={seccomp}"))
         if ctx.get("readOnlyRootFilesystem") is not True:
             departures["read-only-root-filesystem"].append(
-                f"{name}: readOnlyRootFilesystem={ctx.get('readOnlyRootFilesystem')}"
+                (name, f"{name}: readOnlyRootFilesystem={ctx.get('readOnlyRootFilesystem')}")
             )
     exceptions = _exceptions(pod)
     out = {}
@@ -88,9 +96,12 @@ def security(pod: PodTemplate) -> dict[str, FeatureStatus]:
         if not found:
             out[feature] = FeatureStatus(PASS)
             continue
-        reason = _excused(feature, exceptions)
-        detail = "; ".join(found)
-        out[feature] = FeatureStatus(EXCEPTION, f"{detail} ({reason})") if reason else FeatureStatus(FAIL, detail)
+        reasons = [_excused(feature, exceptions, container) for container, _ in found]
+        detail = "; ".join(text for _, text in found)
+        if all(reasons):
+            out[feature] = FeatureStatus(EXCEPTION, f"{detail} ({'; '.join(sorted({r for r in reasons if r}))})")
+        else:
+            out[feature] = FeatureStatus(FAIL, detail)
     return out
 
 
