@@ -136,11 +136,6 @@ def test_every_role_is_accepted_by_kubernetes_auth(rendered_seed: RenderedPlatfo
             assert stored.get("audience", "") == role.get("audience", ""), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="secrets.py's app template ranges over .Data, which for a KV v2 read holds `data` and `metadata`, "
-    "not the entry's keys: it renders `data=map[...]`; `.Data.data` is what it means",
-)
 def test_app_secret_template_renders_key_value_lines(rendered_seed: RenderedPlatform, work: Path) -> None:
     """The components' own agent template (postgresql's ``app`` file), rendered by a real bao agent."""
     (sts,) = [m for m in rendered_seed.charts["postgresql"].manifests if m["kind"] == "StatefulSet"]

@@ -55,6 +55,19 @@ def secret_paths(resolved: Resolved, component: Component) -> dict[str, str]:
     return dict(sorted(paths.items()))
 
 
+def env_file_template(path: str) -> str:
+    """A Vault agent template writing the secret at ``path`` as ``key=value`` lines.
+
+    A KV version 2 read (``kv/data/...``) keeps the entry's keys under ``.Data.data`` (``.Data`` also holds
+    ``metadata``); dynamic credentials (``database/creds/...``) keep them under ``.Data``.
+    """
+    data = ".Data.data" if path.startswith("kv/data/") else ".Data"
+    return (
+        f'{{{{- with secret "{path}" -}}}}{{{{ range $k, $v := {data} }}}}'
+        f"{{{{ $k }}}}={{{{ $v }}}}\n{{{{ end }}}}{{{{- end -}}}}"
+    )
+
+
 def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Pod annotations for the Vault Agent Injector and the projected token volume it authenticates with.
 
@@ -72,10 +85,7 @@ def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str,
     }
     for file, path in paths.items():
         annotations[f"{INJECT}/agent-inject-secret-{file}"] = path
-        annotations[f"{INJECT}/agent-inject-template-{file}"] = (
-            f'{{{{- with secret "{path}" -}}}}{{{{ range $k, $v := .Data }}}}'
-            f"{{{{ $k }}}}={{{{ $v }}}}\n{{{{ end }}}}{{{{- end -}}}}"
-        )
+        annotations[f"{INJECT}/agent-inject-template-{file}"] = env_file_template(path)
     volume = {
         "name": TOKEN_VOLUME,
         "projected": {
