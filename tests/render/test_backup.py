@@ -104,8 +104,9 @@ def test_a_dump_cronjob_for_each_dump_backup_with_its_protocols_tool(
     for container in [dump, upload]:
         ctx = container["securityContext"]
         assert ctx["allowPrivilegeEscalation"] is False and ctx["readOnlyRootFilesystem"] is True
-        assert ctx["capabilities"] == {"drop": ["ALL"]} and ctx["runAsNonRoot"] is True
+        assert ctx["capabilities"] == {"drop": ["ALL"]} and ctx["seccompProfile"] == {"type": "RuntimeDefault"}
         assert set(container["resources"]) == {"requests", "limits"}
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True, "the containers inherit non-root from the pod"
     assert pod["spec"]["automountServiceAccountToken"] is False
     assert not [m for c in platform.charts.values() for m in c.manifests if m["kind"] == "Secret"]
 

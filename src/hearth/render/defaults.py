@@ -20,6 +20,27 @@ def _has(exceptions: list[SecurityException], kind: str, container: str | None =
     return [e for e in exceptions if e.kind == kind and e.container in (None, container)]
 
 
+def restricted_container() -> dict[str, Any]:
+    """The restricted container securityContext every container starts from (Pod Security "restricted")."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": dict(SECCOMP),
+    }
+
+
+def restricted_pod(uid: int, gid: int | None = None, fs_group: int | None = None) -> dict[str, Any]:
+    """A non-root pod securityContext for pods hearth adds around components (Helm tests, dump jobs)."""
+    ctx: dict[str, Any] = {"runAsNonRoot": True, "runAsUser": uid}
+    if gid is not None:
+        ctx["runAsGroup"] = gid
+    if fs_group is not None:
+        ctx["fsGroup"] = fs_group
+    ctx["seccompProfile"] = dict(SECCOMP)
+    return ctx
+
+
 def pod_security_context(component: Component) -> dict[str, Any]:
     """Pod-level securityContext: non-root unless a pod-wide exception says otherwise, RuntimeDefault seccomp."""
     sec = component.security
@@ -44,12 +65,11 @@ def container_security_context(component: Component, container: str) -> dict[str
     sec = component.security
     added = sorted({e.value for e in _has(sec.exceptions, "capability", container) if e.value})
     privileged = bool(_has(sec.exceptions, "privileged", container))
-    ctx: dict[str, Any] = {
-        "allowPrivilegeEscalation": privileged,
-        "readOnlyRootFilesystem": not _has(sec.exceptions, "writable-root-filesystem", container),
-        "capabilities": {"drop": ["ALL"], **({"add": added} if added else {})},
-        "seccompProfile": SECCOMP,
-    }
+    ctx = restricted_container()
+    ctx["allowPrivilegeEscalation"] = privileged
+    ctx["readOnlyRootFilesystem"] = not _has(sec.exceptions, "writable-root-filesystem", container)
+    if added:
+        ctx["capabilities"]["add"] = added
     if privileged:
         ctx["privileged"] = True
     if any(e.container == container for e in _has(sec.exceptions, "run-as-root", container)):

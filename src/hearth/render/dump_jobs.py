@@ -14,7 +14,7 @@ from hearth.catalog.models import Component
 from hearth.render.backup_links import backup_links, connects_to, dump_job_peer
 from hearth.render.backup_storage import DUMP_BUCKET, S3_REGION, retention_terms
 from hearth.render.backup_vault import agent_template, dump_secret_paths
-from hearth.render.defaults import ANNOTATION, SECCOMP, metadata
+from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
 from hearth.render.dump_targets import DumpTarget, dump_job_labels, dump_target
 from hearth.render.intent import COMPONENT, CONNECTS_TO
 from hearth.render.model import Manifest
@@ -58,17 +58,6 @@ def _upload_script(component: Component, s3: Endpoint) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _container_security(uid: int) -> dict[str, Any]:
-    return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": dict(SECCOMP),
-    }
-
-
 def _resources() -> dict[str, Any]:
     return {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 
@@ -109,12 +98,7 @@ def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str)
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "restartPolicy": "Never",
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": uid,
-                "fsGroup": uid,
-                "seccompProfile": dict(SECCOMP),
-            },
+            "securityContext": restricted_pod(uid, fs_group=uid),
             "initContainers": [
                 {
                     "name": "dump",
@@ -123,7 +107,7 @@ def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str)
                     "command": ["/bin/sh", "-c", dump_script],
                     "env": [{"name": "HOME", "value": "/tmp"}],
                     "resources": _resources(),
-                    "securityContext": _container_security(uid),
+                    "securityContext": restricted_container(),
                     "volumeMounts": _mounts(),
                 }
             ],
@@ -139,7 +123,7 @@ def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str)
                         {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"},
                     ],
                     "resources": _resources(),
-                    "securityContext": _container_security(uid),
+                    "securityContext": restricted_container(),
                     "volumeMounts": _mounts(),
                 }
             ],

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hearth.catalog.models import Component, Port
-from hearth.render.defaults import ANNOTATION, SECCOMP, metadata
+from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
 from hearth.render.network import NS_LABEL, POLICY_LABELS
 from hearth.resolve import Pod, Resolved, pod_with_port
@@ -148,12 +148,7 @@ def _test_pod(component: Component, found: Probe) -> Manifest:
         "command": found.command,
         "env": [{"name": "HOME", "value": "/tmp"}],
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": dict(SECCOMP),
-        },
+        "securityContext": restricted_container(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     return {
@@ -164,12 +159,7 @@ def _test_pod(component: Component, found: Probe) -> Manifest:
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": uid,
-                "runAsGroup": uid,
-                "seccompProfile": dict(SECCOMP),
-            },
+            "securityContext": restricted_pod(uid, gid=uid),
             "containers": [container],
             "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
         },

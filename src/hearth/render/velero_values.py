@@ -6,7 +6,7 @@ from typing import Any
 
 from hearth.render.backup_storage import S3_REGION, VELERO_BUCKET
 from hearth.render.backup_vault import agent_template, velero_secret_path
-from hearth.render.defaults import SECCOMP
+from hearth.render.defaults import restricted_container, restricted_pod
 from hearth.render.secrets import INJECT
 from hearth.render.velero_pods import (
     NODE_AGENT_RESOURCES,
@@ -40,14 +40,6 @@ def velero_values(resolved: Resolved, s3: Endpoint) -> dict[str, Any]:
     ns = velero_namespace(resolved)
     path = velero_secret_path(ns)
 
-    def restricted() -> dict[str, Any]:
-        return {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": dict(SECCOMP),
-        }
-
     cloud = agent_template(
         path,
         [
@@ -63,7 +55,7 @@ def velero_values(resolved: Resolved, s3: Endpoint) -> dict[str, Any]:
                 "name": "velero-plugin-for-aws",
                 "image": AWS_PLUGIN_IMAGE,
                 "imagePullPolicy": "IfNotPresent",
-                "securityContext": restricted(),
+                "securityContext": restricted_container(),
                 "volumeMounts": [{"mountPath": "/target", "name": "plugins"}],
             }
         ],
@@ -73,14 +65,8 @@ def velero_values(resolved: Resolved, s3: Endpoint) -> dict[str, Any]:
             f"{INJECT}/agent-inject-secret-cloud": path,
             f"{INJECT}/agent-inject-template-cloud": cloud,
         },
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UNPRIVILEGED_UID,
-            "runAsGroup": UNPRIVILEGED_UID,
-            "fsGroup": UNPRIVILEGED_UID,
-            "seccompProfile": dict(SECCOMP),
-        },
-        "containerSecurityContext": restricted(),
+        "podSecurityContext": restricted_pod(UNPRIVILEGED_UID, gid=UNPRIVILEGED_UID, fs_group=UNPRIVILEGED_UID),
+        "containerSecurityContext": restricted_container(),
         "resources": resource_values(SERVER_RESOURCES),
         "upgradeCRDs": False,
         "metrics": {"enabled": True, "serviceMonitor": {"enabled": False}},
