@@ -36,7 +36,7 @@ $(VENV_STAMP): pyproject.toml
 	$(VBIN)/python -m pip install -e '.[test]'
 	touch $@
 
-tools: ## install helm, kubectl, helmfile, promtool into .tools/bin (scripts/install-tools.sh)
+tools: ## install helm, kubectl, helmfile, promtool, aws-cli into .tools; Debian servers the tests start (not run)
 	scripts/install-tools.sh
 
 lint: venv ## ruff check, ruff format --check, mypy --strict
