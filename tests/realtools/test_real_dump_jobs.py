@@ -20,9 +20,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
+import pytest
 from realtools_render import DumpJob, dump_job, replace_exactly
 from realtools_servers import (
     LOOPBACK,
@@ -150,24 +152,6 @@ def test_postgresql_dump_restores_into_a_fresh_server(rendered_seed: RenderedPla
         assert target.psql("SELECT note_count()", db="appdb", user="app", password="app-pw").strip() == "3"
 
 
-def test_postgresql_dump_fails_with_a_wrong_password_or_no_server(rendered_seed: RenderedPlatform) -> None:
-    job = dump_job(rendered_seed, "postgresql")
-    path = [str(pg_bin()), "/usr/bin", "/bin"]
-    with workdir() as work, bao_server() as bao, postgres_server() as source:
-        _pg_seed(source)
-        token = grant(bao, rendered_seed, job, {"database": {"username": BACKUP_USER, "password": "not-it"}})
-        render_secrets(bao, token, job, work, "database")
-        proc = run_dump(job, work, source.port, path)
-        assert proc.returncode != 0 and "password authentication failed" in proc.stderr, proc
-
-        token = grant(bao, rendered_seed, job, {"database": {"username": BACKUP_USER, "password": BACKUP_PASSWORD}})
-        render_secrets(bao, token, job, work, "database")
-        ok(run_dump(job, work, source.port, path))
-        source.stop()
-        proc = run_dump(job, work, source.port, path)
-        assert proc.returncode != 0, proc
-
-
 # ---- MySQL: mysqldump (MariaDB 10.11 here) ----------------------------------------------------------------------
 MYSQL_DATA = """
 CREATE DATABASE shop;
@@ -210,25 +194,53 @@ def test_mysql_dump_restores_into_a_fresh_server(rendered_seed: RenderedPlatform
         assert target.sql("SELECT name FROM shop.items WHERE id = 4").strip() == "LID"  # the trigger came back
 
 
-def test_mysql_dump_fails_with_a_wrong_password_or_no_server(rendered_seed: RenderedPlatform) -> None:
-    job = dump_job(rendered_seed, "mysql")
-    path = ["/usr/bin", "/bin"]
-    with workdir() as work, bao_server() as bao, mariadb_server() as source:
-        source.sql(_mysql_backup_user(BACKUP_PASSWORD))
+# (component, the server fixture, how to give it the backup user, binaries the script needs, the refusal it prints)
+FAILING_DUMPS = [
+    (
+        "postgresql",
+        postgres_server,
+        _pg_seed,
+        lambda: [str(pg_bin()), "/usr/bin", "/bin"],
+        "password authentication failed",
+    ),
+    (
+        "mysql",
+        mariadb_server,
+        lambda db: db.sql(_mysql_backup_user(BACKUP_PASSWORD)),
+        lambda: ["/usr/bin", "/bin"],
+        "Access denied",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "server", "prepare", "path", "refusal"), FAILING_DUMPS, ids=[case[0] for case in FAILING_DUMPS]
+)
+def test_a_dump_fails_with_a_wrong_password_or_no_server(
+    rendered_seed: RenderedPlatform,
+    name: str,
+    server: Callable[[], contextlib.AbstractContextManager[Any]],
+    prepare: Callable[[Any], object],
+    path: Callable[[], list[str]],
+    refusal: str,
+) -> None:
+    """A wrong password from Vault fails the job with the server's refusal; so does a stopped server."""
+    job = dump_job(rendered_seed, name)
+    with workdir() as work, bao_server() as bao, server() as source:
+        prepare(source)
         token = grant(bao, rendered_seed, job, {"database": {"username": BACKUP_USER, "password": "not-it"}})
         render_secrets(bao, token, job, work, "database")
-        proc = run_dump(job, work, source.port, path)
-        assert proc.returncode != 0 and "Access denied" in proc.stderr, proc
+        proc = run_dump(job, work, source.port, path())
+        assert proc.returncode != 0 and refusal in proc.stderr, proc
 
         token = grant(bao, rendered_seed, job, {"database": {"username": BACKUP_USER, "password": BACKUP_PASSWORD}})
         render_secrets(bao, token, job, work, "database")
-        ok(run_dump(job, work, source.port, path))
+        ok(run_dump(job, work, source.port, path()))
         source.stop()
-        proc = run_dump(job, work, source.port, path)
+        proc = run_dump(job, work, source.port, path())
         assert proc.returncode != 0, proc
 
 
-# ---- Vault agent templates -------------------------------------------------------------------------------------------
 def test_agent_templates_carry_any_password_into_the_shell(rendered_seed: RenderedPlatform) -> None:
     """Every dump job's rendered templates, rendered by a real bao agent and sourced by sh, give back the exact
     KV values, quotes, ``$``, backquotes and backslashes included."""
