@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,8 +31,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped or in a log (make demo, CI), rich would assume 80 columns and wrap every report table; COLUMNS still wins.
+REPORT_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+out = Console(highlight=False, soft_wrap=True, width=REPORT_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=REPORT_WIDTH)
 
 PlatformOpt = Annotated[
     Path | None,

@@ -18,7 +18,7 @@ from hearth.render.defaults import ANNOTATION, metadata, restricted_container, r
 from hearth.render.dump_targets import DumpTarget, dump_job_labels, dump_target
 from hearth.render.intent import COMPONENT, CONNECTS_TO
 from hearth.render.model import Manifest
-from hearth.render.secrets import INJECT, TOKEN_VOLUME
+from hearth.render.secrets import INJECT, TOKEN_VOLUME, vault_address
 from hearth.resolve import Endpoint, Resolved, provider_endpoint
 
 # amazon/aws-cli: the official AWS CLI v2 image, pinned; it uploads dumps with the S3 API.
@@ -66,7 +66,9 @@ def _mounts() -> list[dict[str, Any]]:
     return [{"name": "backup", "mountPath": "/backup"}, {"name": "tmp", "mountPath": "/tmp"}]
 
 
-def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str) -> dict[str, Any]:
+def _job_pod(
+    component: Component, dump: DumpTarget, s3: Endpoint, targets: str, vault: dict[str, str]
+) -> dict[str, Any]:
     assert component.image is not None
     uid = component.security.run_as_user or UNPRIVILEGED_UID
     paths = dump_secret_paths(component)
@@ -78,6 +80,7 @@ def _job_pod(component: Component, dump: DumpTarget, s3: Endpoint, targets: str)
         f"{INJECT}/agent-pre-populate-only": "true",
         f"{INJECT}/agent-init-first": "true",
         f"{INJECT}/role": f"{component.name}-backup",
+        **vault,
         f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
         f"{INJECT}/agent-inject-secret-database": paths["database"],
         f"{INJECT}/agent-inject-template-database": agent_template(
@@ -186,7 +189,7 @@ def render_dump_job(resolved: Resolved, component: Component) -> list[Manifest]:
                         "backoffLimit": 2,
                         "activeDeadlineSeconds": 6 * 3600,
                         "ttlSecondsAfterFinished": 24 * 3600,
-                        "template": _job_pod(component, dump, s3, targets),
+                        "template": _job_pod(component, dump, s3, targets, vault_address(resolved)),
                     }
                 },
             },

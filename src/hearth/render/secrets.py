@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
-from hearth.resolve import Grant, Resolved
+from hearth.resolve import Grant, Resolved, provider_endpoint
 
 INJECT = "vault.hashicorp.com"
 TOKEN_VOLUME = "vault-token"
@@ -68,6 +68,18 @@ def env_file_template(path: str) -> str:
     )
 
 
+def vault_address(resolved: Resolved) -> dict[str, str]:
+    """``vault.hashicorp.com/service``: the Vault the agent talks to, from the provider of ``secrets``.
+
+    The injector would otherwise use its own default address; stating it on the pod keeps the agent's Vault and
+    the NetworkPolicy's egress the same endpoint.
+    """
+    endpoint = provider_endpoint(resolved, "secrets")
+    if endpoint is None:
+        return {}
+    return {f"{INJECT}/service": f"http://{endpoint.host}:{endpoint.port.port}"}
+
+
 def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Pod annotations for the Vault Agent Injector and the projected token volume it authenticates with.
 
@@ -80,6 +92,7 @@ def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str,
     annotations = {
         f"{INJECT}/agent-inject": "true",
         f"{INJECT}/role": component.name,
+        **vault_address(resolved),
         f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
         f"{INJECT}/agent-pre-populate": "true",
     }

@@ -7,7 +7,7 @@ from typing import Any
 from hearth.render.backup_storage import S3_REGION, VELERO_BUCKET
 from hearth.render.backup_vault import agent_template, velero_secret_path
 from hearth.render.defaults import restricted_container, restricted_pod
-from hearth.render.secrets import INJECT
+from hearth.render.secrets import INJECT, vault_address
 from hearth.render.velero_pods import (
     NODE_AGENT_RESOURCES,
     SERVER_RESOURCES,
@@ -62,6 +62,7 @@ def velero_values(resolved: Resolved, s3: Endpoint) -> dict[str, Any]:
         "podAnnotations": {
             f"{INJECT}/agent-inject": "true",
             f"{INJECT}/role": VELERO,
+            **vault_address(resolved),
             f"{INJECT}/agent-inject-secret-cloud": path,
             f"{INJECT}/agent-inject-template-cloud": cloud,
         },
