@@ -9,6 +9,7 @@ from hearth.render.backup import allow_node_agent, render_component_backup, rend
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_cluster_dns, render_nodes, render_upstream_stand_ins
 from hearth.render.defaults import CHART_VERSION, metadata
+from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
 from hearth.render.identity import render_identity
 from hearth.render.ingress import render_ingress
@@ -131,6 +132,7 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
         if "path " in policy:
             out.files[f"vault/policies/{name}.hcl"] = policy
             out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
+    out.files.update(render_database_grants(resolved))
     out.files.update(render_pki_files(resolved))
     out.files.update(render_rules_file(resolved))
     out.files.update(render_claims(resolved))

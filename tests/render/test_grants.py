@@ -1,0 +1,88 @@
+"""Shapes of grants.py's files: the Vault database engine config and roles, and the provider-side bootstrap SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from hearth.catalog.loader import load_catalog
+from hearth.render.grants import (
+    ADMIN_PLACEHOLDER,
+    mysql_ident,
+    pg_ident,
+    render_database_grants,
+    sql_literal,
+)
+from hearth.render.model import RenderedPlatform
+from hearth.resolve import Resolved, resolve
+
+
+@pytest.fixture(scope="module")
+def seed() -> Resolved:
+    return resolve(load_catalog(None))
+
+
+def test_the_data_case_renders_one_postgres_provider(
+    resolved_cases: dict[str, Resolved], rendered_cases: dict[str, RenderedPlatform]
+) -> None:
+    files = render_database_grants(resolved_cases["data"])
+    assert set(files) == {
+        "vault/database/config/postgres.json",
+        "vault/database/roles/postgres-notes.json",
+        "databases/postgres.sql",
+    }
+    assert files.items() <= rendered_cases["data"].files.items()
+    config = json.loads(files["vault/database/config/postgres.json"])
+    assert config == {
+        "plugin_name": "postgresql-database-plugin",
+        "connection_url": "postgresql://{{username}}:{{password}}@postgres.db.svc:5432/postgres?sslmode=disable",
+        "username": ADMIN_PLACEHOLDER,
+        "allowed_roles": ["postgres-notes"],
+        "verify_connection": False,
+    }
+    role = json.loads(files["vault/database/roles/postgres-notes.json"])
+    assert role["db_name"] == "postgres" and (role["default_ttl"], role["max_ttl"]) == ("1h", "24h")
+    create = " ".join(role["creation_statements"])
+    assert "LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE \"notes_owner\"" in create
+    assert role["revocation_statements"][-1] == 'DROP ROLE IF EXISTS "{{name}}";'
+    sql = files["databases/postgres.sql"]
+    assert 'CREATE ROLE "notes_owner" NOLOGIN\'' in sql and 'CREATE DATABASE "notes" OWNER "notes_owner"\'' in sql
+    assert 'REVOKE ALL ON DATABASE "notes" FROM PUBLIC;' in sql and sql.count("\n\\gexec\n") == 2
+
+
+def test_no_database_grants_no_files(rendered_cases: dict[str, RenderedPlatform]) -> None:
+    for case in ("bare", "web"):
+        assert not [p for p in rendered_cases[case].files if p.startswith(("databases/", "vault/database/"))]
+
+
+def test_seed_roles_match_the_paths_consumers_read(seed: Resolved) -> None:
+    """Every ``database/creds/<role>`` a postgres/mysql consumer's policy reads has exactly one role file, listed
+    in its provider's ``allowed_roles``; mongodb and clickhouse grants are not rendered."""
+    files = render_database_grants(seed)
+    roles = {p.removeprefix("vault/database/roles/").removesuffix(".json") for p in files if "/roles/" in p}
+    wanted = {f"{g.provider}-{g.consumer}" for g in seed.grants if g.capability in ("postgres", "mysql")}
+    assert roles == wanted and "mysql-ghost" in roles and "postgresql-n8n" in roles
+    assert not any(g.provider in p for g in seed.grants if g.capability in ("mongodb", "clickhouse") for p in files)
+    for provider in ("postgresql", "mysql"):
+        config = json.loads(files[f"vault/database/config/{provider}.json"])
+        assert set(config["allowed_roles"]) == {r for r in roles if r.startswith(f"{provider}-")}
+    mysql = json.loads(files["vault/database/config/mysql.json"])
+    assert mysql["plugin_name"] == "mysql-database-plugin"
+    assert mysql["connection_url"] == "{{username}}:{{password}}@tcp(mysql.db.svc:3306)/"
+    ghost = json.loads(files["vault/database/roles/mysql-ghost.json"])
+    assert ghost["creation_statements"][1] == "GRANT ALL PRIVILEGES ON `ghost`.* TO '{{name}}'@'%';"
+    assert files["databases/mysql.sql"].splitlines()[-1] == "CREATE DATABASE IF NOT EXISTS `ghost`;"
+
+
+def test_database_names_are_the_grant_names(seed: Resolved) -> None:
+    files = render_database_grants(seed)
+    for grant in seed.grants:
+        if grant.capability == "postgres":
+            assert re.fullmatch(r"[a-z0-9_]+", grant.name)
+            assert f"CREATE DATABASE {pg_ident(grant.name)} OWNER" in files[f"databases/{grant.provider}.sql"]
+
+
+def test_identifiers_and_literals_are_quoted() -> None:
+    assert pg_ident('a"b') == '"a""b"' and mysql_ident("a`b") == "`a``b`" and sql_literal("it's") == "'it''s'"
