@@ -162,3 +162,40 @@ def test_equal_scores_go_to_the_first_name_even_for_prefixes() -> None:
     """Tie-break is plain name order: "a" before "ab"."""
     placement, _ = place([_node("ab"), _node("a")], [_pod("p", 100, GI)])
     assert [p.name for p in placement["a"]] == ["p"]
+
+
+def _bound_pod(name: str, node: str, cpu: str) -> dict[str, Any]:
+    container = {"name": name, "resources": {"requests": {"cpu": cpu, "memory": "100Mi"}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "kube-system"},
+        "spec": {"nodeName": node, "containers": [container]},
+    }
+
+
+def test_pods_bound_by_node_name_stay_on_their_node(tmp_path: Path) -> None:
+    """A Pod with ``spec.nodeName`` (a static pod's mirror Pod) goes on that node, cordoned or not, even when
+    another is emptier; losing that node loses the pod, it is not placed again elsewhere."""
+    objects = [
+        _bound_pod("static-b", "b", "500m"),
+        _bound_pod("static-c", "c", "100m"),
+        _workload("Deployment", "app", "100m", replicas=1),
+    ]
+    nodes = [_node_doc("a"), _node_doc("b"), _node_doc("c", unschedulable=True)]
+    capacity = audit_capacity(load_build(_write(tmp_path, objects, nodes)))
+    assert not capacity.failed
+    assert {n.name: n.pods for n in capacity.nodes} == {
+        "a": ["ns/app"],
+        "b": ["kube-system/static-b"],
+        "c": ["kube-system/static-c"],
+    }
+    losses = {loss.node: (loss.moved, loss.unplaced) for loss in capacity.n_minus_one}
+    assert losses == {"a": (1, []), "b": (0, [])}
+
+
+def test_a_pod_bound_to_an_unknown_node_fits_nowhere(tmp_path: Path) -> None:
+    """nodeName naming no Node of the build: the pod cannot run, which is a failure like any unplaced pod."""
+    build = load_build(_write(tmp_path, [_bound_pod("lost", "z", "100m")], [_node_doc("a")]))
+    capacity = audit_capacity(build)
+    assert capacity.unplaced == ["kube-system/lost"] and capacity.failed

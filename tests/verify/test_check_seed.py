@@ -56,3 +56,27 @@ def test_statements_measure_the_document(seed_report: CheckReport) -> None:
     chain = verdicts["dependency-chain"]
     assert chain.holds is False
     assert {"earlier": "authentik", "earlier_step": 6, "needs": "postgresql", "later_step": 7} in chain.items
+
+
+def test_system_pods_are_placed_where_the_cluster_runs_them(seed_report: CheckReport) -> None:
+    """Control-plane static pods on the master, nginx-proxy on each worker, the DaemonSets on every node, and
+    allocatable below capacity by the kubelet's eviction threshold."""
+    nodes = {n.name: n for n in seed_report.capacity.nodes}
+    for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        assert f"kube-system/{name}-k8s-master-1" in nodes["k8s-master-1"].pods
+    for worker in ("k8s-worker-1", "k8s-worker-2"):
+        assert f"kube-system/nginx-proxy-{worker}" in nodes[worker].pods
+    for node in nodes.values():
+        daemons = sorted(p for p in node.pods if p.startswith("kube-system/") and "@" in p)
+        assert daemons == [f"kube-system/{ds}@{node.name}" for ds in ("calico-node", "kube-proxy", "nodelocaldns")]
+    placed = [p for n in nodes.values() for p in n.pods if p.startswith("kube-system/")]
+    assert sorted(p for p in placed if "coredns" in p) == ["kube-system/coredns#0", "kube-system/coredns#1"]
+    assert nodes["k8s-master-1"].memory_allocatable == 8 * 2**30 - 100 * 2**20
+    assert nodes["k8s-master-1"].cpu_allocatable == 4000
+
+
+def test_cluster_stand_ins_add_no_extra_flows(seed_report: CheckReport) -> None:
+    """kube-system is not a namespace hearth renders: allowed flows into it that no rule intends are listed
+    apart as unmanaged, never as extra; every such flow ends at a kube-system pod."""
+    assert seed_report.zero_trust.unmanaged
+    assert all(f.flow.dst.startswith("kube-system/") for f in seed_report.zero_trust.unmanaged)

@@ -8,12 +8,13 @@ what one object can check on its own; checks across objects (unknown dependency,
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hearth.quantity import QuantityError, parse_quantity
+from hearth.quantity import QuantityError, byte_count, millicores, parse_quantity
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -40,6 +41,16 @@ def _quantity(value: str) -> str:
     return str(value)
 
 
+def _threshold(value: str) -> str:
+    text = str(value)
+    if text.endswith("%"):
+        number = text[:-1]
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", number) or float(number) > 100:
+            raise ValueError(f"{text!r} is not a percentage between 0% and 100%")
+        return text
+    return _quantity(text)
+
+
 def _cron(value: str) -> str:
     fields = value.split()
     if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
@@ -51,6 +62,7 @@ Name = Annotated[str, AfterValidator(_dns1123)]
 PortName = Annotated[str, AfterValidator(_port_name)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 Cron = Annotated[str, AfterValidator(_cron)]
+Threshold = Annotated[str, AfterValidator(_threshold)]
 Protocol = Literal["TCP", "UDP", "SCTP"]
 
 Capability = Literal[
@@ -203,6 +215,126 @@ class StatedFigure(Strict):
     value: float | int | str
 
 
+class Reserved(Strict):
+    """CPU and memory the kubelet keeps back for one group of daemons (its ``kubeReserved`` or ``systemReserved``)."""
+
+    cpu: Quantity = "0"
+    memory: Quantity = "0"
+
+
+class EvictionHard(Strict):
+    """The kubelet's hard eviction thresholds that lower allocatable: a quantity, or a percentage of capacity."""
+
+    memory_available: Threshold = "100Mi"
+    nodefs_available: Threshold = "10%"
+
+
+def _threshold_bytes(threshold: str, capacity: int) -> int:
+    if threshold.endswith("%"):
+        return int(capacity * Decimal(threshold[:-1]) / 100)
+    return byte_count(threshold)
+
+
+class KubeletReservation(Strict):
+    """What the kubelet of a node keeps from its pods: allocatable = capacity - kube_reserved - system_reserved -
+    eviction_hard (kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/#node-allocatable)."""
+
+    kube_reserved: Reserved = Reserved()
+    system_reserved: Reserved = Reserved()
+    eviction_hard: EvictionHard = EvictionHard()
+
+    def allocatable(self, node: Node) -> tuple[int, int, int]:
+        """``(millicores, memory bytes, ephemeral-storage bytes)`` the pods of ``node`` may request.
+
+        Only ``memory.available`` lowers allocatable memory and only ``nodefs.available`` allocatable storage;
+        like the kubelet, a reservation larger than capacity leaves zero, never less.
+        """
+        memory, disk = byte_count(node.memory), byte_count(node.disk)
+        reserved = (self.kube_reserved, self.system_reserved)
+        cpu = node.cpu * 1000 - sum(millicores(r.cpu) for r in reserved)
+        memory -= sum(byte_count(r.memory) for r in reserved) + _threshold_bytes(
+            self.eviction_hard.memory_available, memory
+        )
+        disk -= _threshold_bytes(self.eviction_hard.nodefs_available, disk)
+        return max(cpu, 0), max(memory, 0), max(disk, 0)
+
+
+class Kubelet(KubeletReservation):
+    """The kubelet's reservations on every node, and on control-plane nodes when they differ (kubespray sets
+    ``kube_master_*_reserved`` and ``eviction_hard_control_plane`` apart)."""
+
+    control_plane: KubeletReservation | None = None
+
+    def for_node(self, node: Node) -> KubeletReservation:
+        """The reservation that applies on ``node``."""
+        if node.role == "control-plane" and self.control_plane is not None:
+            return self.control_plane
+        return self
+
+
+class Toleration(Strict):
+    """A toleration of a system pod, as its installer writes it."""
+
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Toleration:
+        if self.operator == "Exists" and self.value is not None:
+            raise ValueError("a toleration with operator Exists takes no value")
+        if self.operator == "Equal" and self.key is None:
+            raise ValueError("a toleration with operator Equal needs a key")
+        return self
+
+
+class SystemPod(Strict):
+    """A pod the cluster installer runs on the nodes (CNI, DNS, kube-proxy, control-plane static pods).
+
+    hearth does not deploy it; it is described so that capacity counts its requests. ``kind`` says where its pods
+    run: a DaemonSet one per node, a Deployment ``replicas`` wherever they fit, a StaticPod one per node of
+    ``nodes`` (the kubelet runs the manifest the installer writes there, without the scheduler).
+    """
+
+    name: Name
+    namespace: Name = "kube-system"
+    kind: Literal["DaemonSet", "Deployment", "StaticPod"]
+    replicas: int = Field(default=1, ge=1)
+    nodes: Literal["all", "control-plane", "worker"] = "all"
+    labels: dict[str, str] = Field(min_length=1)
+    image: Image
+    requests: ResourceAmounts | None = Field(default=None, description="none: the pod requests nothing")
+    host_network: bool = False
+    ports: list[Port] = []
+    tolerations: list[Toleration] = []
+    source: str = Field(min_length=10, description="where the figures come from (file and variables)")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SystemPod:
+        if self.replicas != 1 and self.kind != "Deployment":
+            raise ValueError(f"replicas is for Deployments; a {self.kind} runs one pod per node")
+        if self.nodes != "all" and self.kind != "StaticPod":
+            raise ValueError(
+                f"nodes restricts static pods, whose manifests the installer writes on those nodes; a {self.kind} "
+                "runs wherever the scheduler places it"
+            )
+        if self.host_network and self.ports:
+            raise ValueError(
+                "a host-network pod listens on the node's address, which NetworkPolicy pod selectors do not reach: "
+                "state no ports"
+            )
+        names = [p.name for p in self.ports]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"port name {dup[0]!r} is declared twice")
+        return self
+
+    def runs_on(self, node: Node) -> bool:
+        """A static pod's manifest is on ``node`` (always true for the other kinds)."""
+        return self.kind != "StaticPod" or self.nodes in ("all", node.role)
+
+
 class Platform(Strict):
     """Everything about the platform that is not one component."""
 
@@ -227,6 +359,17 @@ class Platform(Strict):
     database_allocation: dict[Name, list[Name]] = {}
     stated_orders: list[StatedOrder] = []
     stated_figures: list[StatedFigure] = []
+    kubelet: Kubelet = Kubelet()
+    system_pods: list[SystemPod] = []
+
+    @field_validator("system_pods")
+    @classmethod
+    def _unique_system_pods(cls, pods: list[SystemPod]) -> list[SystemPod]:
+        keys = [f"{p.namespace}/{p.name}" for p in pods]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"system pod {dup[0]} is listed twice")
+        return pods
 
 
 # ---------------------------------------------------------------------------------------------- component

@@ -7,7 +7,7 @@ import json
 from hearth.catalog.models import Component
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
-from hearth.render.cluster import render_cluster_dns, render_nodes, render_upstream_stand_ins
+from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
 from hearth.render.defaults import CHART_VERSION, metadata
 from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
@@ -112,7 +112,7 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
     """Every chart, upstream release, cluster description and file of the platform."""
     out = RenderedPlatform()
     out.cluster["nodes"] = render_nodes(resolved)
-    out.cluster["kube-system"] = render_cluster_dns()
+    out.cluster["kube-system"] = render_kube_system(resolved)
     for name, component in sorted(resolved.catalog.components.items()):
         out.charts[name] = render_component(resolved, component)
         chart = component.install.chart

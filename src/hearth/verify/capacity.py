@@ -1,7 +1,9 @@
 """Capacity: place every pod on the Nodes of ``cluster/nodes.yaml`` as the scheduler's resource fit would.
 
 Pods: each long-running pod template times its replicas (``spec.replicas``; a stand-in's ``hearth.dev/replicas``),
-and DaemonSets (or stand-ins whose ``hearth.dev/workload-kind`` is DaemonSet) once per schedulable node. Jobs,
+and DaemonSets (or stand-ins whose ``hearth.dev/workload-kind`` is DaemonSet) once per schedulable node. A pod
+whose ``spec.nodeName`` binds it to a node (a static pod's mirror Pod) is not scheduled: it goes on that node,
+cordoned or not, placed with the DaemonSet pods, and is lost with its node in N-1 rather than moved. Jobs,
 CronJobs and Helm test Pods are transient: they are only checked to fit somewhere next to the steady state.
 
 Placement mirrors kube-scheduler's NodeResourcesFit plugin: a node is feasible when it is schedulable, its
@@ -9,8 +11,8 @@ Placement mirrors kube-scheduler's NodeResourcesFit plugin: a node is feasible w
 the pod's cpu and memory requests fit in allocatable minus what is already requested. Among feasible nodes the
 LeastAllocated score picks the emptiest (mean over cpu and memory of free share after placing, on "non-zero"
 requests: 100m and 200Mi for containers that request nothing, as the scheduler scores); ties go to the node
-name, first in order (the scheduler would pick at random). Order: DaemonSet pods first, then releases in
-``helmfile.yaml`` order (their deploy order), pods by name and replica index.
+name, first in order (the scheduler would pick at random). Order: DaemonSet and bound pods first, then
+releases in ``helmfile.yaml`` order (their deploy order), pods by name and replica index.
 
 A pod that fits nowhere is a failure. N-1: for each node lost, the pods on the other nodes stay, and the lost
 node's pods are placed again on the others; those that do not fit, and those bound to the lost node by a
@@ -40,7 +42,8 @@ def _instances(
     for index, release in enumerate(build.releases):
         order.setdefault(release.component, index)
     notes = []
-    daemons, others = [], []
+    daemons: list[PlacedPod] = []
+    others: list[PlacedPod] = []
     schedulable = [n for n in sorted(nodes, key=lambda n: n.name) if not n.unschedulable]
     for pod in sorted(build.pods, key=lambda p: (order.get(p.component or "", -1), p.endpoint)):
         if not pod.long_running or pod.kind in ("Job", "CronJob"):
@@ -64,12 +67,16 @@ def _instances(
                 replace(base, name=f"{pod.endpoint}@{node.name}", daemon_node=node.name) for node in schedulable
             ]
             continue
+        bound = pod.spec.get("nodeName")
+        if isinstance(bound, str) and bound:  # bound without the scheduler, e.g. a static pod's mirror Pod
+            base = replace(base, daemon_node=bound)
         templates = pod.claim_templates() if pod.kind == "StatefulSet" else []
         replicas = pod.replicas
         for index in range(replicas):
             per_replica = [Claim(f"{pod.namespace}/{tpl}-{pod.name}-{index}", size, sc) for tpl, size, sc in templates]
             name = pod.endpoint if replicas == 1 else f"{pod.endpoint}#{index}"
-            others.append(replace(base, name=name, claims=tuple(mounted + per_replica)))
+            instance = replace(base, name=name, claims=tuple(mounted + per_replica))
+            (daemons if instance.daemon_node else others).append(instance)
     return daemons + others, notes
 
 

@@ -52,10 +52,10 @@ class _NodeState:
 
     def feasible(self, pod: PlacedPod) -> bool:
         node = self.info
-        if node.unschedulable or len(self.pods) >= node.pods:
-            return False
         if pod.daemon_node is not None and pod.daemon_node != node.name:
             return False
+        if (node.unschedulable and pod.daemon_node is None) or len(self.pods) >= node.pods:
+            return False  # cordoning stops the scheduler, not pods bound to the node or its DaemonSet pods
         if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
             return False
         if not all(_tolerated(taint, pod.tolerations) for taint in node.taints if _blocks(taint)):
