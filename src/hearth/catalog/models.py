@@ -347,6 +347,9 @@ class Platform(Strict):
     lan_subnet: IPv4Network
     pod_cidr: IPv4Network
     service_cidr: IPv4Network
+    node_local_dns: IPv4Address | None = Field(
+        default=None, description="link-local address of the node-local DNS cache pods resolve through, if any"
+    )
     proxmox: ProxmoxHost
     gateway: Gateway
     nodes: list[Node] = Field(min_length=1)

@@ -8,6 +8,7 @@ opens. Rules name ports by number and protocol, as the destination pod's contain
 from __future__ import annotations
 
 from collections import defaultdict
+from ipaddress import IPv4Address
 from typing import Any
 
 from hearth.catalog.models import Namespace
@@ -22,8 +23,13 @@ API_SERVER_PORT = 6443
 POLICY_LABELS = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
 
 
-def namespace_policies(namespace: Namespace) -> list[Manifest]:
-    """Default deny in both directions, and DNS to kube-dns, for every pod of a managed namespace."""
+def namespace_policies(namespace: Namespace, node_local_dns: IPv4Address | None = None) -> list[Manifest]:
+    """Default deny in both directions, and DNS for every pod of a managed namespace.
+
+    DNS is the CoreDNS pods (kube-system, k8s-app=kube-dns) and, where the installer runs a node-local cache,
+    its link-local address: pods resolve through the cache, which forwards to CoreDNS.
+    """
+    node_cache = [{"ipBlock": {"cidr": f"{node_local_dns}/32"}}] if node_local_dns is not None else []
     deny = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -43,7 +49,8 @@ def namespace_policies(namespace: Namespace) -> list[Manifest]:
                         {
                             "namespaceSelector": {"matchLabels": {NS_LABEL: DNS_NAMESPACE}},
                             "podSelector": {"matchLabels": dict(DNS_LABELS)},
-                        }
+                        },
+                        *node_cache,
                     ],
                     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
                 }

@@ -66,7 +66,7 @@ def render_namespaces(resolved: Resolved) -> list[Manifest]:
         )
     for ns in resolved.catalog.platform.namespaces:
         if ns.managed:
-            out += namespace_policies(ns)
+            out += namespace_policies(ns, resolved.catalog.platform.node_local_dns)
     return out
 
 
