@@ -7,33 +7,20 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from builders import node
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import EvictionHard, Kubelet, KubeletReservation, Node, Reserved, SystemPod
 
 MI, GI = 2**20, 2**30
 
 
-def _node(role: str = "worker", cpu: int = 4, memory: str = "8Gi", disk: str = "50Gi") -> Node:
-    return Node.model_validate(
-        {
-            "name": "n",
-            "role": role,
-            "lan_ip": "192.168.1.10",
-            "wireguard_ip": "10.99.0.10",
-            "cpu": cpu,
-            "memory": memory,
-            "disk": disk,
-        }
-    )
-
-
 @pytest.mark.parametrize(
     ("reservation", "node", "expected"),
     [
-        pytest.param({}, _node(), (4000, 8 * GI - 100 * MI, 45 * GI), id="kubelet-defaults"),
+        pytest.param({}, node(), (4000, 8 * GI - 100 * MI, 45 * GI), id="kubelet-defaults"),
         pytest.param(
             {"eviction_hard": {"memory_available": "0", "nodefs_available": "0%"}},
-            _node(),
+            node(),
             (4000, 8 * GI, 50 * GI),
             id="nothing-kept-back",
         ),
@@ -42,25 +29,25 @@ def _node(role: str = "worker", cpu: int = 4, memory: str = "8Gi", disk: str = "
                 "kube_reserved": {"cpu": "100m", "memory": "256Mi"},
                 "system_reserved": {"cpu": "500m", "memory": "512Mi"},
             },
-            _node(),
+            node(),
             (3400, 8 * GI - 868 * MI, 45 * GI),
             id="kubespray-reserved-worker",
         ),
         pytest.param(
             {"eviction_hard": {"memory_available": "5%", "nodefs_available": "15%"}},
-            _node(memory="10Gi", disk="100Gi"),
+            node(memory="10Gi", disk="100Gi"),
             (4000, 10 * GI - 512 * MI, 85 * GI),
             id="percent-thresholds",
         ),
         pytest.param(
             {"eviction_hard": {"memory_available": "1G", "nodefs_available": "1Gi"}},
-            _node(),
+            node(),
             (4000, 8 * GI - 10**9, 49 * GI),
             id="decimal-and-absolute",
         ),
         pytest.param(
             {"kube_reserved": {"cpu": "3", "memory": "6Gi"}, "system_reserved": {"cpu": "2", "memory": "2Gi"}},
-            _node(),
+            node(),
             (0, 0, 45 * GI),
             id="more-than-capacity-leaves-zero",
         ),
@@ -82,8 +69,8 @@ def test_allocatable(reservation: dict[str, Any], node: Node, expected: tuple[in
 )
 def test_control_plane_reservation(kubelet: dict[str, Any], role: str, expected_cpu: int) -> None:
     """Control-plane nodes take ``control_plane`` when stated (kubespray's kube_master_* values), else the rest."""
-    node = _node(role=role)
-    assert Kubelet.model_validate(kubelet).for_node(node).allocatable(node)[0] == expected_cpu
+    host = node(role=role)
+    assert Kubelet.model_validate(kubelet).for_node(host).allocatable(host)[0] == expected_cpu
 
 
 @pytest.mark.parametrize(
@@ -160,7 +147,7 @@ def test_system_pod_fields_and_where_it_runs(change: dict[str, Any], role: str, 
     """Valid kinds load with their defaults (kube-system, no ports); ``runs_on`` follows ``nodes`` for static pods."""
     pod = SystemPod.model_validate({**_POD, **change})
     assert pod.namespace == "kube-system" and pod.ports == [] and not pod.host_network
-    assert pod.runs_on(_node(role=role)) is runs
+    assert pod.runs_on(node(role=role)) is runs
 
 
 def test_seed_states_kubesprays_defaults() -> None:

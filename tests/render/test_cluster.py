@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from builders import node
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Kubelet, Node
 from hearth.render.cluster import node_allocatable, render_kube_system, render_nodes
@@ -25,41 +26,27 @@ def _with_platform(resolved: Resolved, **update: Any) -> Resolved:
     return resolve(resolved.catalog.model_copy(update={"platform": platform}))
 
 
-def _node(memory: str, disk: str, cpu: int = 4, role: str = "worker") -> Node:
-    return Node.model_validate(
-        {
-            "name": "n",
-            "role": role,
-            "lan_ip": "192.168.1.10",
-            "wireguard_ip": "10.99.0.10",
-            "cpu": cpu,
-            "memory": memory,
-            "disk": disk,
-        }
-    )
-
-
 @pytest.mark.parametrize(
     ("kubelet", "node", "expected"),
     [
         pytest.param(
-            {}, _node("8Gi", "50Gi"), {"cpu": "4", "memory": "8092Mi", "ephemeral-storage": "45Gi"}, id="defaults"
+            {}, node("8Gi", "50Gi"), {"cpu": "4", "memory": "8092Mi", "ephemeral-storage": "45Gi"}, id="defaults"
         ),
         pytest.param(
             {"kube_reserved": {"cpu": "100m", "memory": "256Mi"}},
-            _node("16Gi", "100Gi"),
+            node("16Gi", "100Gi"),
             {"cpu": "3900m", "memory": "16028Mi", "ephemeral-storage": "90Gi"},
             id="millicores",
         ),
         pytest.param(
             {"eviction_hard": {"memory_available": "1k", "nodefs_available": "0%"}},
-            _node("1Gi", "1Gi", cpu=1),
+            node("1Gi", "1Gi", cpu=1),
             {"cpu": "1", "memory": str(2**30 - 1000), "ephemeral-storage": "1Gi"},
             id="bytes-when-no-unit-divides",
         ),
         pytest.param(
             {"system_reserved": {"cpu": "8", "memory": "16Gi"}},
-            _node("8Gi", "50Gi"),
+            node("8Gi", "50Gi"),
             {"cpu": "0", "memory": "0", "ephemeral-storage": "45Gi"},
             id="clamped-at-zero",
         ),
