@@ -251,11 +251,11 @@ def check_command(
     output: CheckOutputOpt = CheckOutput.table,
     quiet: QuietOpt = False,
 ) -> None:
-    """Audit the rendered platform, reading its manifests only: zero trust, compliance, capacity, backups, and
-    the seed document's own statements, each measured.
+    """Audit the rendered platform from its manifests: zero trust, compliance, capacity, backups, claims.
 
-    Without --build the catalog is rendered into a temporary directory first. Exit status: 0 when every check
-    holds, 1 when one fails, 2 on bad input.
+    Each section is measured from the rendered files only, never read from the catalog; the claims are the
+    seed document's own statements, each held or contradicted. Without --build the catalog is rendered into a
+    temporary directory first. Exit status: 0 when every check holds, 1 when one fails, 2 on bad input.
     """
     progress = stage_printer(quiet)
     with user_errors():
