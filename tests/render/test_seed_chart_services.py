@@ -1,0 +1,76 @@
+"""The seed's routes to upstream charts name a Service the chart really creates, on a port that Service has.
+
+Traefik's CRD provider resolves an IngressRoute service by the Service's name and one of its ``port`` values, and a
+forward-auth Middleware's address by cluster DNS: a Service named after the release alone, or a container port the
+Service does not listen on, leaves the route (or every forward-auth app) without a backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hearth.catalog.loader import load_catalog
+from hearth.render.ingress import forward_auth_middleware, ingress_route
+from hearth.render.platform import render_platform
+from hearth.resolve import Resolved, resolve
+
+# What each chart's templates name the Service of the web pod, and the values key of that Service's port (with
+# the chart's default when hearth's values leave it unset).
+#  - authentik 2026.8.0 templates/server/service.yaml: authentik.server.fullname = "<fullname>-server"; port
+#    server.service.servicePortHttp (values.yaml default 80).
+#  - consul 2.0.3 templates/server-service.yaml: "<fullname>-server", port http 8500 (TLS off).
+#  - kube-prometheus-stack 88.5.3, grafana subchart 12.11.1 templates/service.yaml: grafana.fullname =
+#    "<release>-grafana"; port grafana.service.port (charts/grafana/values.yaml default 80, targetPort 3000).
+#  - gitlab 9.8.4 charts/webservice/templates/service.yaml: "<release>-webservice-default", workhorse port 8181.
+#  - harbor templates/nginx/service.yaml: expose.clusterIP.name; port expose.clusterIP.ports.httpPort (default 80).
+#  - nextcloud 9.2.4 templates/service.yaml: nextcloud.fullname; port service.port (values.yaml default 8080).
+CHART_SERVICES: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "authentik": ("authentik-server", ("server", "service", "servicePortHttp"), 80),
+    "consul": ("consul-server", (), 8500),
+    "gitlab": ("gitlab-webservice-default", (), 8181),
+    "harbor": ("harbor", ("expose", "clusterIP", "ports", "httpPort"), 80),
+    "monitoring": ("monitoring-grafana", ("grafana", "service", "port"), 80),
+    "nextcloud": ("nextcloud", ("service", "port"), 8080),
+}
+
+
+@pytest.fixture(scope="module")
+def seed() -> Resolved:
+    """The packaged seed platform, resolved."""
+    return resolve(load_catalog(None))
+
+
+def _service_port(values: dict[str, Any], path: tuple[str, ...], default: int) -> int:
+    if not path:
+        return default
+    node: Any = values
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return int(node)
+
+
+@pytest.mark.parametrize("name", sorted(CHART_SERVICES))
+def test_route_names_the_charts_service_on_a_port_it_listens_on(seed: Resolved, name: str) -> None:
+    service, path, default = CHART_SERVICES[name]
+    component = seed.catalog.components[name]
+    route = ingress_route(seed, component, None)
+    assert route is not None
+    (target,) = route["spec"]["routes"][0]["services"]
+    assert target["name"] == service
+    assert target["port"] == _service_port(render_platform(seed).upstream[name].values, path, default)
+
+
+def test_forward_auth_reaches_the_authentik_server_service(seed: Resolved) -> None:
+    service, path, default = CHART_SERVICES["authentik"]
+    port = _service_port(seed.catalog.components["authentik"].install.values, path, default)
+    apps = [c for c in seed.catalog.components.values() if c.web is not None and c.web.sso == "forward-auth"]
+    assert apps
+    for app in apps:
+        middleware = forward_auth_middleware(seed, app)
+        assert middleware is not None
+        address = middleware["spec"]["forwardAuth"]["address"]
+        assert address.startswith(f"http://{service}.service.svc.cluster.local:{port}/"), address
