@@ -35,6 +35,7 @@ class Pod:
     resources: Resources | None
     upstream: bool
     api_access: bool = False
+    service_ports: tuple[tuple[str, int], ...] = ()
     metrics: Metrics | None = None
     """Where Prometheus scrapes this pod: its own ``metrics``, or the component's on the pod carrying that port."""
 
@@ -42,6 +43,10 @@ class Pod:
     def key(self) -> PodKey:
         """(component, pod) identifies the pod across the wiring."""
         return (self.component, self.name)
+
+    def service_port(self, port: Port) -> int:
+        """The port the pod's Service exposes for ``port``: the container port unless the chart maps it."""
+        return dict(self.service_ports).get(port.name, port.port)
 
     @property
     def qualified(self) -> str:
@@ -168,6 +173,7 @@ def _declared_pods(component: Component) -> list[Pod]:
                     chart_pod.resources,
                     upstream=True,
                     api_access=chart_pod.api_access,
+                    service_ports=tuple(sorted(chart_pod.service_ports.items())),
                 )
             )
         return result

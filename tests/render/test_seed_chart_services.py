@@ -26,8 +26,10 @@ from hearth.resolve import Resolved, resolve
 #  - gitlab 9.8.4 charts/webservice/templates/service.yaml: "<release>-webservice-default", workhorse port 8181.
 #  - harbor templates/nginx/service.yaml: expose.clusterIP.name; port expose.clusterIP.ports.httpPort (default 80).
 #  - nextcloud 9.2.4 templates/service.yaml: nextcloud.fullname; port service.port (values.yaml default 8080).
+#  - coder helm/coder/templates/service.yaml: Service "coder", port 80 hardcoded (targetPort http).
 CHART_SERVICES: dict[str, tuple[str, tuple[str, ...], int]] = {
     "authentik": ("authentik-server", ("server", "service", "servicePortHttp"), 80),
+    "coder": ("coder", (), 80),
     "consul": ("consul-server", (), 8500),
     "gitlab": ("gitlab-webservice-default", (), 8181),
     "harbor": ("harbor", ("expose", "clusterIP", "ports", "httpPort"), 80),

@@ -57,6 +57,8 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
 _DUPLICATE_PORT_NAME = re.compile(r"^port name '(.*)' is declared twice")
 _DUPLICATE_PORT = re.compile(r"^port ([0-9]+)/([A-Z]+) is declared twice")
 _NAMES_UNDECLARED = re.compile(r"^([a-z_.0-9-]+) names (?:port|pod) '(.*)', which")
+# A whole-model check may start its message with the dotted path it is about: "install.pods.x.field: problem".
+_PATH_PREFIX = re.compile(r"^([a-z_][a-z_0-9-]*(?:\.[a-z_0-9-]+)+): (.+)$")
 
 
 def _follow(data: Any, where: list[str], target: str) -> Loc:
@@ -115,7 +117,9 @@ def validate_document(doc: Located, model: type[M]) -> M:
         first = exc.errors(include_url=False)[0]
         loc = _clean_loc(tuple(first.get("loc", ())))
         message = _message(dict(first))
-        if not loc:
+        if not loc and (prefixed := _PATH_PREFIX.match(message)):
+            loc, message = _follow(doc.data, prefixed[1].split("."), ""), prefixed[2]
+        elif not loc:
             try:
                 loc = _whole_model_loc(doc.data, message)
             except ValueError:  # the data does not show what the message names: keep the document

@@ -513,6 +513,9 @@ class ChartPod(Strict):
     replicas: int = Field(default=1, ge=0)
     resources: Resources | None = None
     service: Name | None = Field(default=None, description="the chart's Service for this pod, if not the default")
+    service_ports: dict[PortName, int] = Field(
+        default={}, description="the port the chart's Service exposes for a container port, where the two differ"
+    )
     talks_to: list[Name] = Field(default=[], description="pods of the same chart this pod connects to (itself: peers)")
     api_access: bool = False
     metrics: Metrics | None = Field(
@@ -679,6 +682,11 @@ class Component(Strict):
                     f"install.pods.{pod.name}.metrics names port {pod.metrics.port!r}, which the pod does not carry"
                 )
         for pod in self.install.pods:
+            for mapped, number in pod.service_ports.items():
+                if mapped not in pod.ports or not 1 <= number <= 65535:
+                    raise ValueError(
+                        f"install.pods.{pod.name}.service_ports.{mapped}: not a port of the pod, or not in 1-65535"
+                    )
             for peer in pod.talks_to:
                 if peer not in pods:
                     raise ValueError(f"install.pods.{pod.name}.talks_to names {peer!r}, not a pod of this chart")

@@ -238,7 +238,7 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
                 "spec": {
                     "selector": dict(pod.labels),
                     "ports": [
-                        {"name": p.name, "port": p.port, "targetPort": p.port, "protocol": p.protocol}
+                        {"name": p.name, "port": pod.service_port(p), "targetPort": p.port, "protocol": p.protocol}
                         for p in pod.ports
                     ],
                 },

@@ -90,7 +90,7 @@ def _exec_probe(resolved: Resolved, component: Component) -> Probe | None:
         if found is None:
             continue
         host = f"{found[0].service}.{found[0].namespace}.svc"
-        client = _client(provide.capability, binary, host, found[1].port)
+        client = _client(provide.capability, binary, host, found[0].service_port(found[1]))
         if client is not None:
             return Probe(found[0], found[1], client[0] or image, client[1])
     pods = resolved.pods_of(component.name)
@@ -121,11 +121,11 @@ def probe(resolved: Resolved, component: Component) -> Probe | None:
     pod, port = found
     host = f"{pod.service}.{pod.namespace}.svc"
     if health.kind == "tcp":
-        return Probe(pod, port, NC_IMAGE, ["nc", "-z", "-w", "5", host, str(port.port)])
+        return Probe(pod, port, NC_IMAGE, ["nc", "-z", "-w", "5", host, str(pod.service_port(port))])
     scheme = health.scheme.lower()
     command = ["curl", "-fsS", "--max-time", "10", "-o", "/dev/null"]
     command += ["--insecure"] if scheme == "https" else []
-    return Probe(pod, port, CURL_IMAGE, [*command, f"{scheme}://{host}:{port.port}{health.path}"])
+    return Probe(pod, port, CURL_IMAGE, [*command, f"{scheme}://{host}:{pod.service_port(port)}{health.path}"])
 
 
 def _test_pod(component: Component, found: Probe) -> Manifest:

@@ -59,7 +59,9 @@ def forward_auth_middleware(resolved: Resolved, component: Component) -> Manifes
     idp = provider_endpoint(resolved, "oidc")
     if idp is None:
         return None
-    address = f"http://{idp.pod.service}.{idp.pod.namespace}.svc.cluster.local:{idp.port.port}{OUTPOST_PATH}"
+    address = (
+        f"http://{idp.pod.service}.{idp.pod.namespace}.svc.cluster.local:{idp.pod.service_port(idp.port)}{OUTPOST_PATH}"
+    )
     return {
         "apiVersion": TRAEFIK_API,
         "kind": "Middleware",
@@ -90,7 +92,9 @@ def ingress_route(resolved: Resolved, component: Component, middleware: Manifest
     route: dict[str, Any] = {
         "kind": "Rule",
         "match": f"Host(`{host}`)",
-        "services": [{"kind": "Service", "name": pod.service, "namespace": pod.namespace, "port": port.port}],
+        "services": [
+            {"kind": "Service", "name": pod.service, "namespace": pod.namespace, "port": pod.service_port(port)}
+        ],
     }
     if middleware is not None:
         route["middlewares"] = [{"name": middleware["metadata"]["name"], "namespace": component.namespace}]
