@@ -27,14 +27,32 @@ from hearth.resolve import Resolved, resolve
 #  - harbor templates/nginx/service.yaml: expose.clusterIP.name; port expose.clusterIP.ports.httpPort (default 80).
 #  - nextcloud 9.2.4 templates/service.yaml: nextcloud.fullname; port service.port (values.yaml default 8080).
 #  - coder helm/coder/templates/service.yaml: Service "coder", port 80 hardcoded (targetPort http).
+#  - devtron-operator 0.23.3 charts/devtron/templates/devtron-service.yaml: "devtron-service" (hardcoded); port
+#    components.devtron.service.port (values.yaml default 80, targetPort devtron 8080).
+#  - supabase 0.7.2 charts/supabase/templates/kong/service.yaml: supabase.kong.fullname = "<release>-supabase-kong";
+#    port service.kong.port (values.yaml default 8000).
+#  - kestra 1.0.54 charts/kestra/templates/service.yaml: kestra.fullname (the release name when it contains
+#    "kestra"); port service.ports.http.port (values.yaml default 8080).
+#  - n8n 1.11.0 charts/n8n/templates/service-main.yaml: "<n8n.fullname>-main"; port service.port (values.yaml
+#    default 5678).
+#  - penpot 1.7.0 charts/penpot/templates/frontend-service.yml: penpot.fullname (the release name when it contains
+#    "penpot"); port frontend.service.port (values.yaml default 8080).
+#  - bytebase 1.1.5 helm-charts/bytebase/templates/service.yaml: "bytebase-entrypoint", port 80 hardcoded (targetPort
+#    bytebase.option.port).
 CHART_SERVICES: dict[str, tuple[str, tuple[str, ...], int]] = {
     "authentik": ("authentik-server", ("server", "service", "servicePortHttp"), 80),
+    "bytebase": ("bytebase-entrypoint", (), 80),
     "coder": ("coder", (), 80),
     "consul": ("consul-server", (), 8500),
+    "devtron": ("devtron-service", ("components", "devtron", "service", "port"), 80),
     "gitlab": ("gitlab-webservice-default", (), 8181),
     "harbor": ("harbor", ("expose", "clusterIP", "ports", "httpPort"), 80),
+    "kestra": ("kestra", ("service", "ports", "http", "port"), 8080),
     "monitoring": ("monitoring-grafana", ("grafana", "service", "port"), 80),
+    "n8n": ("n8n-main", ("service", "port"), 5678),
     "nextcloud": ("nextcloud", ("service", "port"), 8080),
+    "penpot": ("penpot", ("frontend", "service", "port"), 8080),
+    "supabase": ("supabase-supabase-kong", ("service", "kong", "port"), 8000),
 }
 
 
