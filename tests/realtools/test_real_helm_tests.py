@@ -16,9 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,13 +41,9 @@ BUSYBOX_APPLETS = ("sh", "nc", "head", "od", "grep", "printf")
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
-    """HOME for a test pod's command (the pod sets HOME=/tmp on an emptyDir)."""
-    path = Path(tempfile.mkdtemp(prefix="hearth-home-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def home(tmp_path: Path) -> Path:
+    """HOME for a test pod's command (the pod sets HOME=/tmp on an emptyDir); pytest removes it."""
+    return tmp_path
 
 
 def run_probe(command: list[str], path_dirs: list[str], home: Path) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,12 +45,9 @@ def _fmt(bao: str, name: str, text: str, work: Path) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def work() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="hearth-vault-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def work(tmp_path: Path) -> Path:
+    """Scratch files for policies and agent output; pytest removes it."""
+    return tmp_path
 
 
 def test_bao_policy_fmt_accepts_every_policy_unchanged(rendered_seed: RenderedPlatform, work: Path) -> None:
