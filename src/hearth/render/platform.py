@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from hearth.catalog.models import Component
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
@@ -22,6 +23,17 @@ from hearth.render.workload import pod_disruption_budget, render_workload
 from hearth.resolve import Resolved
 
 PSA_LEVELS = ("restricted", "baseline", "privileged")
+
+FileRenderer = Callable[[Resolved], dict[str, str]]
+"""A renderer of plain files under the build: relative path -> text."""
+
+FILE_RENDERERS: list[FileRenderer] = [
+    render_database_grants,
+    render_pki_files,
+    render_rules_file,
+    render_claims,
+]
+"""Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
 
 def chart_name(component: Component) -> str:
@@ -132,10 +144,8 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
         if "path " in policy:
             out.files[f"vault/policies/{name}.hcl"] = policy
             out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
-    out.files.update(render_database_grants(resolved))
-    out.files.update(render_pki_files(resolved))
-    out.files.update(render_rules_file(resolved))
-    out.files.update(render_claims(resolved))
+    for render_files in FILE_RENDERERS:
+        out.files.update(render_files(resolved))
     velero = render_velero(resolved)
     if velero is not None:
         out.upstream[velero.release.component] = velero.release
