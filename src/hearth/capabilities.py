@@ -23,6 +23,8 @@ class CapabilitySpec:
     ``none``: ordering only (CRDs, namespaces). ``grant``: what the provider sets up per consumer.
     ``scheme``: URL scheme of the connection string the consumer is given.
     ``everyone_needs``: every other component is deployed after the provider (namespaces exist first).
+    ``reaches``: a capability whose providers' ports this provider's pods connect to (the tunnel connector
+    forwarding to the ingress entrypoints), without a ``needs`` entry since it orders nothing.
     ``crd_groups``: API groups whose CustomResourceDefinitions the provider installs; a chart holding objects
     of these groups is deployed after the provider.
     """
@@ -32,6 +34,8 @@ class CapabilitySpec:
     scheme: str | None = None
     everyone_needs: bool = False
     crd_groups: tuple[str, ...] = ()
+    reaches: str | None = None
+    """The pods of a provider of this capability connect to every port of every provider of ``reaches``."""
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
@@ -39,6 +43,9 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
     "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",)),
     "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",)),
+    # The router's public entrypoints (web, websecure), where the tunnel connector delivers what the gateway forwards.
+    "entrypoint": CapabilitySpec("none"),
+    "tunnel": CapabilitySpec("none", reaches="entrypoint"),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http"),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
@@ -52,6 +59,10 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp"),
     "container-registry": CapabilitySpec("to-provider", scheme="https"),
     "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp"),
+    # An identity service of a tool suite (JetBrains Hub for YouTrack and TeamCity): its REST auth API.
+    "hub-auth": CapabilitySpec("to-provider", scheme="http"),
+    # A git forge its consumers clone from and log in through (GitLab for Coder): HTTP(S) git and OAuth.
+    "git-forge": CapabilitySpec("to-provider", scheme="http"),
 }
 
 

@@ -66,6 +66,18 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class ExternalFlow:
+    """A connection a pod opens to outside the cluster: ``to`` (internet, gateway) as a CIDR less ``excepts``."""
+
+    src: PodKey
+    to: str
+    cidr: str
+    excepts: tuple[str, ...]
+    ports: tuple[tuple[str, int], ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Grant:
     """What a provider sets up for one consumer: a database and user, a bucket, an SSO client..."""
 
@@ -85,6 +97,7 @@ class Resolved:
     pods: dict[PodKey, Pod] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
+    external: list[ExternalFlow] = field(default_factory=list)
     _by_src: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
     _by_dst: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
 
@@ -114,6 +127,10 @@ class Resolved:
                 by_dst.setdefault(flow.dst, []).append(flow)
             self._by_src, self._by_dst = by_src, by_dst
         return self._by_src, self._by_dst
+
+    def external_of(self, key: PodKey) -> list[ExternalFlow]:
+        """Connections the pod opens to outside the cluster."""
+        return [f for f in self.external if f.src == key]
 
     def grants_for(self, consumer: str) -> list[Grant]:
         """Grants made to one consumer."""
@@ -278,21 +295,70 @@ def resolve(catalog: Catalog) -> Resolved:
                 if spec.direction == "to-provider":
                     for pod in pods_by_component[name]:
                         result.flows.append(Flow(pod.key, provider_pod.key, port, f"needs {need} ({capability})"))
-                elif spec.direction == "from-provider" and consumer.web is not None:
-                    target = _pod_with_port(pods_by_component[name], consumer.web.port)
-                    if target is not None:
-                        result.flows.append(
-                            Flow(
-                                provider_pod.key,
-                                target[0].key,
-                                target[1],
-                                f"{need} routes {consumer.web.host} ({capability})",
-                            )
-                        )
+                # from-provider (the router reaching a web app) is made once, for every web app, in _platform_flows.
 
     result.flows += _platform_flows(result, pods_by_component, providers_of)
+    result.flows += _reaches_flows(result, pods_by_component, providers_of)
     result.flows = _dedupe(result.flows)
+    result.external = _external_flows(result, pods_by_component)
     return result
+
+
+def _reaches_flows(
+    result: Resolved, pods_by_component: dict[str, list[Pod]], providers_of: Callable[[str], list[str]]
+) -> list[Flow]:
+    """Flows a capability implies without a need: a provider's pods reach every port its ``reaches`` serves."""
+    comps = result.catalog.components
+    flows: list[Flow] = []
+    for capability, spec in sorted(CAPABILITIES.items()):
+        if spec.reaches is None:
+            continue
+        targets = [
+            (pod, port)
+            for n in providers_of(spec.reaches)
+            for provide in comps[n].provides
+            if provide.capability == spec.reaches and provide.port is not None
+            for pod, port in [_served_at(comps[n], pods_by_component[n], provide.port, provide.pod)]
+            if pod is not None
+        ]
+        for source in providers_of(capability):
+            for pod in pods_by_component[source]:
+                flows += [
+                    Flow(pod.key, dst.key, port, f"{source} ({capability}) reaches {dst.qualified}")
+                    for dst, port in targets
+                ]
+    return flows
+
+
+def _served_at(component: Component, pods: list[Pod], port_name: str, pod_name: str | None) -> tuple[Pod | None, Port]:
+    port = next(p for p in component.ports if p.name == port_name)
+    pod = next((p for p in pods if p.name == pod_name), None) if pod_name else None
+    return pod or next((p for p in pods if port in p.ports), None), port
+
+
+def outside_cluster(catalog: Catalog) -> tuple[str, ...]:
+    """The ranges an ``internet`` egress excepts: pods, Services, the LAN and the tunnel are not the internet."""
+    platform = catalog.platform
+    nets = [platform.pod_cidr, platform.service_cidr, platform.lan_subnet, platform.gateway.wireguard_subnet]
+    return tuple(str(n) for n in sorted(set(nets), key=lambda n: (int(n.network_address), n.prefixlen)))
+
+
+def _external_flows(result: Resolved, pods_by_component: dict[str, list[Pod]]) -> list[ExternalFlow]:
+    """Each declared egress of a component, for each of its pods it names: where to, on which ports."""
+    platform = result.catalog.platform
+    flows: list[ExternalFlow] = []
+    for name, component in sorted(result.catalog.components.items()):
+        for egress in component.egress:
+            excepts: tuple[str, ...] = ()
+            if egress.to == "gateway":
+                cidr = f"{platform.gateway.public_ip}/32"
+            else:
+                cidr, excepts = "0.0.0.0/0", outside_cluster(result.catalog)
+            for pod in pods_by_component[name]:
+                if egress.pod in (None, pod.name):
+                    ports = tuple((p.protocol, p.port) for p in egress.ports)
+                    flows.append(ExternalFlow(pod.key, egress.to, cidr, excepts, ports, egress.reason))
+    return flows
 
 
 def _platform_flows(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
 
-from hearth.catalog.models import Catalog
+from hearth.capabilities import CAPABILITIES
+from hearth.catalog.models import Catalog, Component
 from hearth.catalog.yamlsource import Located
 from hearth.graph import find_cycle
 
@@ -15,6 +16,41 @@ def check_catalog(catalog: Catalog, platform_doc: Located, component_docs: dict[
     _check_ports(catalog, platform_doc)
     _check_components(catalog, component_docs)
     _check_platform_references(catalog, platform_doc)
+    _check_needs_wired(catalog, component_docs)
+
+
+def wires(provider: Component, consumer: Component) -> bool:
+    """Whether a need on ``provider`` means more than order: a flow to or from it, or use of what it installs."""
+    for provide in provider.provides:
+        spec = CAPABILITIES[provide.capability]
+        if spec.direction == "none" and spec.reaches is None:
+            return True
+        if spec.direction == "to-provider" and provide.port is not None:
+            return True
+        if spec.direction == "from-provider" and consumer.web is not None:
+            return True
+    return False
+
+
+def _check_needs_wired(catalog: Catalog, docs: dict[str, Located]) -> None:
+    """Every need produces wiring through a capability of its provider, or says why it only orders the deploy."""
+    components = catalog.components
+    for name in sorted(components):
+        component, doc = components[name], docs[name]
+        for need in component.order_only:
+            if need not in component.needs:
+                raise doc.error(("order_only", need), f"{need!r} is not one of the component's needs")
+        pods = {p.name for p in component.install.pods}
+        for i, egress in enumerate(component.egress):
+            if egress.pod is not None and egress.pod not in pods:
+                raise doc.error(("egress", i, "pod"), f"names pod {egress.pod!r}, which install.pods does not declare")
+        for i, need in enumerate(component.needs):
+            if need not in component.order_only and not wires(components[need], component):
+                raise doc.error(
+                    ("needs", i),
+                    f"{need} provides nothing {name} connects to or uses; give it a capability, or state the "
+                    f"need in order_only with a reason",
+                )
 
 
 def _check_network(catalog: Catalog, doc: Located) -> None:

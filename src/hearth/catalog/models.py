@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hearth.capabilities import CAPABILITIES
 from hearth.quantity import QuantityError, byte_count, millicores, parse_quantity
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -65,25 +66,15 @@ Cron = Annotated[str, AfterValidator(_cron)]
 Threshold = Annotated[str, AfterValidator(_threshold)]
 Protocol = Literal["TCP", "UDP", "SCTP"]
 
-Capability = Literal[
-    "namespaces",
-    "ingress",
-    "service-mesh",
-    "secrets",
-    "certificates",
-    "oidc",
-    "metrics",
-    "logs",
-    "postgres",
-    "mysql",
-    "mongodb",
-    "redis",
-    "s3",
-    "amqp",
-    "clickhouse",
-    "container-registry",
-    "mail",
-]
+
+def _capability(value: str) -> str:
+    if value not in CAPABILITIES:
+        raise ValueError(f"unknown capability {value!r}; known: {', '.join(sorted(CAPABILITIES))}")
+    return value
+
+
+# Validated against the one capability table, so a new capability is a row there and nothing here.
+Capability = Annotated[str, AfterValidator(_capability)]
 
 
 class Strict(BaseModel):
@@ -594,12 +585,36 @@ class Security(Strict):
         return self
 
 
+class ExternalPort(Strict):
+    """A port outside the cluster, by number and protocol."""
+
+    port: int = Field(ge=1, le=65535)
+    protocol: Protocol = "TCP"
+
+
+class Egress(Strict):
+    """A connection a component opens to something outside the cluster.
+
+    ``internet``: any public address (the pod, service, LAN and tunnel ranges excepted); ``gateway``: the gateway
+    VPS's public address. ``pod`` limits it to one pod of an upstream chart (default: every pod).
+    """
+
+    to: Literal["internet", "gateway"]
+    ports: list[ExternalPort] = Field(min_length=1)
+    pod: Name | None = None
+    reason: str = Field(min_length=10)
+
+
 class Web(Strict):
     """A component reached by people through Traefik."""
 
     host: Name
     port: PortName
     sso: Literal["oidc", "forward-auth", "none"]
+    internal_service: str | None = Field(
+        default=None,
+        description="route to a service the router serves itself (Traefik's api@internal), not to the port's Service",
+    )
     sso_reason: str = ""
 
 
@@ -641,6 +656,10 @@ class Component(Strict):
     provides: list[Provide] = []
     webhooks: list[Webhook] = []
     needs: list[Name] = []
+    order_only: dict[Name, str] = Field(
+        default={}, description="needs that order the deploy without any traffic, each with the reason"
+    )
+    egress: list[Egress] = Field(default=[], description="what the component reaches outside the cluster, and why")
     web: Web | None = None
     backup: Backup | None = None
     security: Security = Security()

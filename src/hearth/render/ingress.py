@@ -89,13 +89,11 @@ def ingress_route(resolved: Resolved, component: Component, middleware: Manifest
     if target is None:
         return None
     pod, port = target
-    route: dict[str, Any] = {
-        "kind": "Rule",
-        "match": f"Host(`{host}`)",
-        "services": [
-            {"kind": "Service", "name": pod.service, "namespace": pod.namespace, "port": pod.service_port(port)}
-        ],
-    }
+    service: dict[str, Any] = {"kind": "Service", "name": pod.service, "namespace": pod.namespace}
+    service["port"] = pod.service_port(port)
+    if component.web.internal_service is not None:
+        service = {"kind": "TraefikService", "name": component.web.internal_service}
+    route: dict[str, Any] = {"kind": "Rule", "match": f"Host(`{host}`)", "services": [service]}
     if middleware is not None:
         route["middlewares"] = [{"name": middleware["metadata"]["name"], "namespace": component.namespace}]
     spec: dict[str, Any] = {"entryPoints": [ENTRY_POINT], "routes": [route]}

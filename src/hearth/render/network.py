@@ -93,6 +93,12 @@ def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
     """The policy of one pod: exactly its intended ingress and egress."""
     ingress = _rules(resolved, resolved.ingress_of(pod.key), "src")
     egress = _rules(resolved, resolved.egress_of(pod.key), "dst")
+    for external in resolved.external_of(pod.key):
+        block: dict[str, Any] = {"cidr": external.cidr}
+        if external.excepts:
+            block["except"] = list(external.excepts)
+        ports = [{"protocol": proto, "port": number} for proto, number in sorted(set(external.ports))]
+        egress.append({"to": [{"ipBlock": block}], "ports": ports})
     if pod.api_access:
         cidrs = [{"ipBlock": {"cidr": f"{ip}/32"}} for ip in resolved.control_plane_ips()]
         egress.append({"to": cidrs, "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}]})
