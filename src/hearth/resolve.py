@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog, Component, Metrics, Port, Resources
+from hearth.catalog.placeholders import substitute
 from hearth.graph import DependencyGraph
 
 PodKey = tuple[str, str]  # (component, pod)
@@ -268,8 +269,20 @@ def pod_with_port(resolved: Resolved, component: Component, port_name: str) -> t
     return _pod_with_port(resolved.pods_of(component.name), port_name)
 
 
+def with_platform_facts(catalog: Catalog) -> Catalog:
+    """The catalog with every component's ``${domain}`` filled in from the platform (stated once, used everywhere)."""
+    values = {"domain": catalog.platform.domain}
+    components = {}
+    for name, component in catalog.components.items():
+        dumped = component.model_dump(by_alias=True, exclude_defaults=True)
+        filled = substitute(dumped, values)
+        components[name] = component if filled == dumped else Component.model_validate(filled)
+    return catalog.model_copy(update={"components": components})
+
+
 def resolve(catalog: Catalog) -> Resolved:
     """Derive pods, flows and grants from a loaded catalog."""
+    catalog = with_platform_facts(catalog)
     comps = catalog.components
     result = Resolved(catalog=catalog, graph=DependencyGraph.from_catalog(catalog))
     pods_by_component = {name: _pods(c) for name, c in sorted(comps.items())}

@@ -120,3 +120,29 @@ def test_order_only_states_why(hearth: RunHearth, tmp_path: Path) -> None:
     text = youtrack.read_text()
     youtrack.write_text(text + "order_only: {hub: YouTrack is configured against Hub only after both are up}\n")
     assert hearth("validate", "--platform", str(catalog)).exit_code == 0
+
+
+def test_another_domain_leaves_the_seeds_nowhere(hearth: RunHearth, tmp_path: Path) -> None:
+    """The domain is stated once: every URL and host the applications are configured with follows it."""
+    catalog = tmp_path / "catalog"
+    assert hearth("init", str(catalog)).exit_code == 0
+    platform = catalog / "platform.yaml"
+    platform.write_text(platform.read_text().replace("domain: platform.home.arpa", "domain: example.org"))
+    out = tmp_path / "build"
+    result = hearth("render", "--platform", str(catalog), "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    stale = [p for p in out.rglob("*") if p.is_file() and "home.arpa" in p.read_text(encoding="utf-8")]
+    assert stale == []
+    values = (out / "values/nextcloud.yaml").read_text()
+    assert "nextcloud.example.org" in values
+
+
+def test_an_unknown_placeholder_is_refused(hearth: RunHearth, tmp_path: Path) -> None:
+    """A placeholder the build cannot fill is a catalog error at its line, not a literal in a manifest."""
+    catalog = tmp_path / "catalog"
+    assert hearth("init", str(catalog)).exit_code == 0
+    ghost = catalog / "services/content/ghost.yaml"
+    ghost.write_text(ghost.read_text().replace("https://blog.${domain}", "https://blog.${domian}"))
+    result = hearth("validate", "--platform", str(catalog))
+    assert result.exit_code == 2
+    assert "ghost.yaml:" in result.output and "unknown placeholder ${domian}" in result.output

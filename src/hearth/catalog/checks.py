@@ -6,6 +6,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog, Component
+from hearth.catalog.placeholders import KNOWN, placeholders
 from hearth.catalog.yamlsource import Located
 from hearth.graph import find_cycle
 
@@ -17,6 +18,16 @@ def check_catalog(catalog: Catalog, platform_doc: Located, component_docs: dict[
     _check_components(catalog, component_docs)
     _check_platform_references(catalog, platform_doc)
     _check_needs_wired(catalog, component_docs)
+    _check_placeholders(catalog, component_docs)
+
+
+def _check_placeholders(catalog: Catalog, docs: dict[str, Located]) -> None:
+    """A ``${name}`` in a component file must be one the build fills in."""
+    for name in sorted(catalog.components):
+        dumped = catalog.components[name].model_dump(by_alias=True, exclude_defaults=True)
+        for path, placeholder in placeholders(dumped):
+            if placeholder not in KNOWN:
+                raise docs[name].error(path, f"unknown placeholder ${{{placeholder}}} (known: {', '.join(KNOWN)})")
 
 
 def wires(provider: Component, consumer: Component) -> bool:

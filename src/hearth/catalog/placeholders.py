@@ -1,0 +1,39 @@
+"""Placeholders in a component's configuration, so each platform fact is stated once.
+
+A component file writes ``${domain}`` where its application must be told the platform's domain (its public URL,
+trusted hosts, cookie domain): the build puts ``platform.domain`` there. A user who sets their own domain gets
+applications configured for it, not for the seed's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+KNOWN = ("domain",)
+
+
+def placeholders(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every ``${name}`` in a dumped component, with the path of the string holding it."""
+    if isinstance(data, str):
+        for match in PLACEHOLDER.finditer(data):
+            yield path, match.group(1)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from placeholders(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from placeholders(value, (*path, index))
+
+
+def substitute(data: Any, values: dict[str, str]) -> Any:
+    """``data`` with every known placeholder replaced by its value (unknown ones are refused when loading)."""
+    if isinstance(data, str):
+        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), data)
+    if isinstance(data, dict):
+        return {key: substitute(value, values) for key, value in data.items()}
+    if isinstance(data, list):
+        return [substitute(value, values) for value in data]
+    return data
