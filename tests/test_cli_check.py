@@ -8,11 +8,18 @@ from pathlib import Path
 from tools import RunHearth
 
 
-def test_check_json_on_a_small_valid_platform_names_five_sections(hearth: RunHearth, fixtures_dir: Path) -> None:
+def test_check_json_on_a_small_valid_platform_names_six_sections(hearth: RunHearth, fixtures_dir: Path) -> None:
     result = hearth("check", "--platform", str(fixtures_dir / "valid" / "web"), "--output", "json", "--quiet")
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.stdout)
-    assert list(report["sections"]) == ["zero_trust", "compliance", "capacity", "backups", "statements"]
+    assert list(report["sections"]) == [
+        "zero_trust",
+        "compliance",
+        "capacity",
+        "backups",
+        "statements",
+        "north_south",
+    ]
     assert report["failed"] is (result.exit_code == 1)
 
 

@@ -146,3 +146,36 @@ def test_an_unknown_placeholder_is_refused(hearth: RunHearth, tmp_path: Path) ->
     result = hearth("validate", "--platform", str(catalog))
     assert result.exit_code == 2
     assert "ghost.yaml:" in result.output and "unknown placeholder ${domian}" in result.output
+
+
+def _without_connector_policy(seed_build: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(seed_build, build)
+    path = build / "manifests/pangolin.yaml"
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    kept = [d for d in docs if not (d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "pangolin")]
+    path.write_text(yaml.safe_dump_all(kept))
+    return build
+
+
+def test_check_north_south_passes_on_the_seed(seed_build: Path) -> None:
+    """Every public hostname is reachable through the tunnel, every declared exit open, no undeclared exit."""
+    from hearth.verify.report import run_check
+
+    section = run_check(seed_build).north_south
+    assert not section.failed, section.to_json()
+    assert "grafana.platform.home.arpa" in section.hostnames
+    assert len(section.egress) >= 4 and section.undeclared == []
+
+
+def test_check_north_south_names_the_hostnames_lost(seed_build: Path, tmp_path: Path) -> None:
+    """Removing the connector's policy makes the section fail, naming each dark hostname."""
+    from hearth.verify.report import run_check
+
+    section = run_check(_without_connector_policy(seed_build, tmp_path)).north_south
+    assert section.failed
+    dark = {host for host, why in section.hostnames.items() if why}
+    assert dark == set(section.hostnames) and "nextcloud.platform.home.arpa" in dark
+    assert any(why == "denied" for _, _, why in section.egress)

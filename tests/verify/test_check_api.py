@@ -79,7 +79,8 @@ def test_claims_are_written_as_stated() -> None:
     """claims.yaml carries the seed's statements unresolved: tags stay tags, the allocation table as written."""
     resolved = resolve(load_catalog(None))
     data = claims(resolved)
-    assert list(data) == ["platform", "stated_figures", "stated_orders", "database_allocation", "backups"]
+    assert list(data) == ["platform", "stated_figures", "traffic", "stated_orders", "database_allocation", "backups"]
+    assert data["traffic"]["gateway"] == "80.90.178.207" and data["traffic"]["tunnel"] == ["pangolin"]
     chain = data["stated_orders"][0]["steps"]
     assert chain[-2:] == [["databases"], ["apps"]]
     assert data["database_allocation"]["mongodb"] == ["stoat"]

@@ -20,7 +20,14 @@ from hearth.verify.report import SECTIONS, CheckReport, run_check
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "check"
 COMPLIANT = FIXTURES / "compliant"
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if (p / "case.yaml").is_file())
-BASELINE = {"zero_trust": "pass", "compliance": "pass", "capacity": "warn", "backups": "pass", "statements": "pass"}
+BASELINE = {
+    "zero_trust": "pass",
+    "compliance": "pass",
+    "capacity": "warn",
+    "backups": "pass",
+    "statements": "pass",
+    "north_south": "pass",
+}
 
 
 def _build(case: Path, tmp_path: Path) -> tuple[Path, dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.render.write import dump_yaml
-from hearth.resolve import Resolved
+from hearth.resolve import Resolved, providers
 
 CLAIMS_FILE = "claims.yaml"
 HEADER = (
@@ -49,11 +49,29 @@ def claims(resolved: Resolved) -> dict[str, Any]:
                     "retention": backup.retention,
                 }
             )
+    traffic = {
+        "source": "architecture.md, Security Architecture > Traffic Flow; Network Topology",
+        "path": ["Internet", "Gateway VPS (TLS termination)", "WireGuard tunnel", "Cluster Traefik", "Services"],
+        "gateway": str(platform.gateway.public_ip),
+        "tunnel": [c.name for c in providers(resolved, "tunnel")],
+        "egress": [
+            {
+                "component": name,
+                "to": egress.to,
+                **({"pod": egress.pod} if egress.pod else {}),
+                "ports": [f"{p.port}/{p.protocol}" for p in egress.ports],
+                "reason": egress.reason,
+            }
+            for name, component in sorted(resolved.catalog.components.items())
+            for egress in component.egress
+        ],
+    }
     return {
         "platform": platform.name,
         "stated_figures": [
             {"key": figure.key, "claim": figure.claim, "value": figure.value} for figure in platform.stated_figures
         ],
+        "traffic": traffic,
         "stated_orders": [
             {"name": order.name, "source": order.source, "steps": [list(step) for step in order.steps]}
             for order in platform.stated_orders

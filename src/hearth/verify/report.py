@@ -23,17 +23,19 @@ from hearth.verify.backups import Backups, audit_backups
 from hearth.verify.capacity import Capacity, audit_capacity
 from hearth.verify.compliance import Compliance, audit_compliance
 from hearth.verify.intent import ZeroTrust, audit_zero_trust
+from hearth.verify.north_south import NorthSouth, audit_north_south
 from hearth.verify.statements import Statements, audit_statements
 
 __all__ = ["SECTIONS", "CheckReport", "run_check"]
 
-SECTIONS = ("zero_trust", "compliance", "capacity", "backups", "statements")
+SECTIONS = ("zero_trust", "compliance", "capacity", "backups", "statements", "north_south")
 TITLES = {
     "zero_trust": "1. Zero trust",
     "compliance": "2. Compliance",
     "capacity": "3. Capacity",
     "backups": "4. Backups",
     "statements": "5. Statements",
+    "north_south": "6. North-south",
 }
 
 
@@ -68,6 +70,7 @@ class CheckReport:
     capacity: Capacity
     backups: Backups
     statements: Statements
+    north_south: NorthSouth
 
     def sections(self) -> list[tuple[str, Section]]:
         """``(key, section)`` in report order."""
@@ -142,4 +145,5 @@ def run_check(build_dir: Path) -> CheckReport:
         capacity=capacity,
         backups=audit_backups(build),
         statements=audit_statements(build, compliance, capacity),
+        north_south=audit_north_south(build),
     )
