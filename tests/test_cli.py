@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def test_validate_missing_directory(hearth: Hearth, tmp_path: Path) -> None:
 
 
 def test_validate_invalid_prints_one_located_line(hearth: Hearth, tmp_path: Path) -> None:
+    shutil.copytree(WEB, tmp_path, dirs_exist_ok=True)  # a catalog whose only problem is its broken platform.yaml
     (tmp_path / "platform.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     line = one_error_line(hearth("validate", "--platform", ".", cwd=tmp_path))
     assert line.startswith("error: platform.yaml:2: (yaml): YAML syntax error: ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,43 @@ class CatalogError(Exception):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+    @property
+    def errors(self) -> tuple[CatalogError, ...]:
+        """Every problem this error stands for (itself alone, for one problem)."""
+        return (self,)
+
+    def lines(self) -> list[str]:
+        """One ``FILE:LINE: FIELD: message`` line per problem, in report order."""
+        return [str(error) for error in self.errors]
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Report order: by file, then line, then field and message."""
+        return (self.file, self.line, self.field, self.message)
+
+
+class CatalogErrors(CatalogError):
+    """Every problem of one catalog, ordered by file and line; its own fields are those of the first.
+
+    The loader reports them all at once, so that a user who deletes a component learns in one run everything
+    that still needs it.
+    """
+
+    def __init__(self, errors: Iterable[CatalogError]) -> None:
+        unique = {e.sort_key(): e for error in errors for e in error.errors}
+        if not unique:
+            raise ValueError("CatalogErrors needs at least one error")
+        self._errors = tuple(unique[key] for key in sorted(unique))
+        first = self._errors[0]
+        super().__init__(first.file, first.line, first.field, first.message)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self._errors)
+
+    @property
+    def errors(self) -> tuple[CatalogError, ...]:
+        """Every problem, ordered by file and line."""
+        return self._errors
 
 
 @dataclass
