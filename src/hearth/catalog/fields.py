@@ -7,15 +7,16 @@ A field type checks one value on its own; rules that relate two values live in `
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from ipaddress import AddressValueError, IPv4Address, IPv4Network, NetmaskValueError
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from hearth.catalog.cron import CronError, parse_schedule
 from hearth.quantity import QuantityError, parse_quantity
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?]+$")
 
 
 def _dns1123(value: str) -> str:
@@ -32,10 +33,12 @@ def _port_name(value: str) -> str:
 
 def _quantity(value: str) -> str:
     try:
-        parse_quantity(value)
+        amount = parse_quantity(value)
     except QuantityError as exc:
         raise ValueError(str(exc)) from exc
-    return str(value)
+    if amount < 0:  # the API server refuses negative requests, limits and capacities
+        raise ValueError(f"{value!r} is negative; a resource quantity is zero or more")
+    return value
 
 
 def _threshold(value: str) -> str:
@@ -49,12 +52,38 @@ def _threshold(value: str) -> str:
 
 
 def _cron(value: str) -> str:
-    fields = value.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-        raise ValueError(f"{value!r} is not a five-field cron schedule")
+    try:
+        parse_schedule(value)
+    except CronError as exc:
+        raise ValueError(str(exc)) from exc
     return value
 
 
+def _ipv4_address(value: Any) -> Any:
+    # Strict models take no text for an address; this takes text and only text (an integer is no address).
+    if isinstance(value, IPv4Address):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("Input should be an IPv4 address written as text, e.g. 192.168.1.10")
+    try:
+        return IPv4Address(value)
+    except AddressValueError as exc:
+        raise ValueError("Input is not a valid IPv4 address") from exc
+
+
+def _ipv4_network(value: Any) -> Any:
+    if isinstance(value, IPv4Network):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("Input should be an IPv4 network written as text, e.g. 10.0.0.0/16")
+    try:
+        return IPv4Network(value)
+    except (AddressValueError, NetmaskValueError, ValueError) as exc:
+        raise ValueError("Input is not a valid IPv4 network") from exc
+
+
+Address = Annotated[IPv4Address, BeforeValidator(_ipv4_address)]
+Network = Annotated[IPv4Network, BeforeValidator(_ipv4_network)]
 Name = Annotated[str, AfterValidator(_dns1123)]
 PortName = Annotated[str, AfterValidator(_port_name)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
@@ -86,9 +115,10 @@ Capability = Literal[
 
 
 class Strict(BaseModel):
-    """Base for catalog models: unknown keys are errors and loaded values are immutable."""
+    """Base for catalog models: unknown keys are errors, loaded values are immutable, and nothing is coerced (a
+    boolean is not a number, a number is not text: ``port: true`` is an error, never port 1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Port(Strict):

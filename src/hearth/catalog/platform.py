@@ -9,15 +9,16 @@ listed twice, replicas of a DaemonSet) are in ``hearth.catalog.checks``, which n
 from __future__ import annotations
 
 from decimal import Decimal
-from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from hearth.catalog.fields import (
+    Address,
     Cron,
     Image,
     Name,
+    Network,
     Port,
     PortNumber,
     Protocol,
@@ -35,8 +36,8 @@ class Node(Strict):
 
     name: Name
     role: Literal["control-plane", "worker"]
-    lan_ip: IPv4Address
-    wireguard_ip: IPv4Address
+    lan_ip: Address
+    wireguard_ip: Address
     cpu: int = Field(gt=0, description="cores")
     memory: Quantity
     disk: Quantity
@@ -56,16 +57,16 @@ class ProxmoxHost(Strict):
     """The hypervisor that hosts the node VMs."""
 
     name: str
-    lan_ip: IPv4Address
+    lan_ip: Address
 
 
 class Gateway(Strict):
     """The public VPS in front of the cluster: WireGuard server and edge router."""
 
     name: str
-    public_ip: IPv4Address
-    wireguard_address: IPv4Address
-    wireguard_subnet: IPv4Network
+    public_ip: Address
+    wireguard_address: Address
+    wireguard_subnet: Network
     listen_port: PortNumber
     services: list[str] = []
 
@@ -259,10 +260,10 @@ class Platform(Strict):
     kubernetes_version: str = Field(pattern=r"^v1\.[0-9]+\.[0-9]+$")
     cni: Cni
     storage_class: Name
-    lan_subnet: IPv4Network
-    pod_cidr: IPv4Network
-    service_cidr: IPv4Network
-    node_local_dns: IPv4Address | None = Field(
+    lan_subnet: Network
+    pod_cidr: Network
+    service_cidr: Network
+    node_local_dns: Address | None = Field(
         default=None, description="link-local address of the node-local DNS cache pods resolve through, if any"
     )
     proxmox: ProxmoxHost
