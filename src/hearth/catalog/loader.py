@@ -7,6 +7,7 @@ one ``CatalogErrors`` whose lines each name file, line and field, ordered by fil
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -78,10 +79,43 @@ def validate_document(doc: Located, model: type[M]) -> M:
     return value
 
 
-def _component_files(services: Path) -> list[Path]:
-    if not services.is_dir():
+def _component_files(services: Path, errors: list[CatalogError]) -> list[Path]:
+    """Every ``.yaml``/``.yml`` file under ``services/``, walked without following links to directories.
+
+    What the walk cannot read, and files it will not read (another suffix, a link to a directory), are errors
+    naming them, never skipped without a word; names starting with a dot (``.gitkeep``, editors' files) are
+    ignored. Whether a component file is a regular file is checked when it is read, before it is opened.
+    """
+    if not services.exists() and not services.is_symlink():
         return []
-    return sorted({*services.rglob("*.yaml"), *services.rglob("*.yml")})
+    if not services.is_dir():
+        errors.append(CatalogError(services, 1, "(directory)", "not a directory"))
+        return []
+    found: list[Path] = []
+    pending = [services]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(CatalogError(directory, 1, "(directory)", f"cannot read: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif entry.is_symlink() and path.is_dir():
+                errors.append(CatalogError(path, 1, "(directory)", "a link to a directory: not followed"))
+            elif entry.name.endswith((".yaml", ".yml")):
+                found.append(path)
+            else:
+                errors.append(
+                    CatalogError(path, 1, "(file)", "not read: a component is a .yaml or .yml file under services/")
+                )
+    return sorted(found)
 
 
 def _fallback_name(doc: Located | None, path: Path) -> str:
@@ -97,13 +131,23 @@ def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, S
     Every problem of the catalog is collected and raised at once as CatalogErrors, ordered by file and line.
     """
     root = directory if directory is not None else default_catalog_dir()
+    if str(root) == "":
+        raise CatalogError("(empty path)", 1, "(directory)", "no catalog directory given")
+    if not root.exists():
+        raise CatalogError(root, 1, "(directory)", "no such directory")
     if not root.is_dir():
         raise CatalogError(root, 1, "(directory)", "not a directory")
+    try:
+        empty = not any(os.scandir(root))
+    except OSError as exc:
+        raise CatalogError(root, 1, "(directory)", f"cannot read: {exc.strerror or exc}") from exc
+    if empty:
+        raise CatalogError(root, 1, "(directory)", "empty: a catalog is platform.yaml and services/<namespace>/")
     errors: list[CatalogError] = []
     platform: Platform | None = None
     platform_doc: Located | None = None
     platform_file = root / "platform.yaml"
-    if not platform_file.is_file():
+    if not platform_file.exists() and not platform_file.is_symlink():
         errors.append(CatalogError(platform_file, 1, "(file)", "missing: a catalog needs platform.yaml"))
     else:
         try:
@@ -118,7 +162,7 @@ def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, S
     docs: dict[str, Located] = {}
     broken: set[str] = set()
     services = root / "services"
-    files = _component_files(services)
+    files = _component_files(services, errors)
     for path in files:
         doc: Located | None = None
         try:
@@ -147,7 +191,7 @@ def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, S
             )
         components[component.name] = component
         docs[component.name] = doc
-    if not files and (platform_file.is_file() or services.is_dir()):  # nothing at all: platform.yaml says it
+    if not files and (services.is_dir() or not services.exists()):
         errors.append(CatalogError(services, 1, "(directory)", "no components: add services/<namespace>/<name>.yaml"))
     errors += catalog_errors(platform, platform_doc, components, docs, frozenset(broken - set(components)))
     if errors or platform is None or platform_doc is None:
