@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,11 +64,17 @@ def test_validate_short_option(hearth: Hearth) -> None:
 def test_validate_missing_directory(hearth: Hearth, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     assert one_error_line(hearth("validate", "--platform", str(missing))) == (
-        f"error: {missing}:1: (directory): not a directory"
+        f"error: {missing}:1: (directory): no such directory"
+    )
+    afile = tmp_path / "afile"
+    afile.write_text("name: x\n", encoding="utf-8")
+    assert one_error_line(hearth("validate", "--platform", str(afile))) == (
+        f"error: {afile}:1: (directory): not a directory"
     )
 
 
 def test_validate_invalid_prints_one_located_line(hearth: Hearth, tmp_path: Path) -> None:
+    shutil.copytree(WEB, tmp_path, dirs_exist_ok=True)  # a catalog whose only problem is its broken platform.yaml
     (tmp_path / "platform.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     line = one_error_line(hearth("validate", "--platform", ".", cwd=tmp_path))
     assert line.startswith("error: platform.yaml:2: (yaml): YAML syntax error: ")
@@ -191,6 +198,10 @@ def test_graph_has_an_edge_per_need(hearth: Hearth) -> None:
 
 
 def test_graph_of_an_invalid_catalog(hearth: Hearth, tmp_path: Path) -> None:
+    assert one_error_line(hearth("graph", "--platform", ".", cwd=tmp_path)) == (
+        "error: .:1: (directory): empty: a catalog is platform.yaml and services/<namespace>/"
+    )
+    shutil.copytree(Path(WEB) / "services", tmp_path / "services")
     assert one_error_line(hearth("graph", "--platform", ".", cwd=tmp_path)) == (
         "error: platform.yaml:1: (file): missing: a catalog needs platform.yaml"
     )

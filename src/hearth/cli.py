@@ -73,7 +73,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except CatalogError as exc:
-        fail(str(exc))
+        *first, last = exc.lines()  # every problem of the catalog, one line each
+        for line in first:
+            err.print(f"error: {line}", markup=False)
+        fail(last)
     except ValueError as exc:
         fail(str(exc))
     except OSError as exc:

@@ -22,7 +22,12 @@ _DECIMAL = {
     "P": Decimal(10**15),
     "E": Decimal(10**18),
 }
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+# The grammar of k8s.io/apimachinery/pkg/api/resource/quantity.go (ParseQuantity): a signed number ("1", "1.",
+# ".5", "+2", "-1") and one suffix: binary SI, decimal SI or a decimal exponent ("1e3", "2E-2"). Nothing else: no
+# space, no empty string, no unit such as "MB" or "GiB".
+_QUANTITY = re.compile(
+    r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?[0-9]{1,3}))?$"
+)
 
 
 class QuantityError(ValueError):
@@ -30,19 +35,24 @@ class QuantityError(ValueError):
 
 
 def parse_quantity(text: str | int | float) -> Decimal:
-    """Return the value of a Kubernetes quantity (``"250m"``, ``"8Gi"``, ``2``) as a Decimal.
+    """Return the value of a Kubernetes quantity (``"250m"``, ``"8Gi"``, ``"1e3"``, ``2``) as a Decimal.
 
-    Raises QuantityError on anything the API server would reject, so bad catalog input fails early.
+    The one parser of quantities for the catalog and the auditor: it accepts what the API server's ParseQuantity
+    accepts and raises QuantityError on everything else (a boolean is not a quantity, nor is ``" 1"``).
     """
-    raw = str(text).strip()
-    match = _QUANTITY.match(raw)
+    if isinstance(text, bool):
+        raise QuantityError(f"{text!r} is not a Kubernetes quantity (e.g. 250m, 1, 512Mi, 8Gi)")
+    raw = str(text)
+    match = _QUANTITY.match(raw) if len(raw) <= 64 else None
     if match is None:
         raise QuantityError(f"{raw!r} is not a Kubernetes quantity (e.g. 250m, 1, 512Mi, 8Gi)")
-    number, suffix = match.group(1), match.group(2) or ""
+    number, suffix, exponent = match.group(1), match.group(2) or "", match.group(3)
     try:
         value = Decimal(number)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
         raise QuantityError(f"{raw!r} is not a number") from exc
+    if exponent is not None:
+        return value.scaleb(int(exponent))
     if suffix in _BINARY:
         return value * _BINARY[suffix]
     return value * _DECIMAL[suffix]

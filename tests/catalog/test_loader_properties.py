@@ -46,16 +46,19 @@ values = st.recursive(
 
 
 def assert_loads_or_reports(root: Path) -> None:
-    """Load ``root``; only a CatalogError may escape, and it must be one ``FILE:LINE: FIELD: message`` line."""
+    """Load ``root``; only a CatalogError may escape, each of its problems one ``FILE:LINE: FIELD: message`` line."""
     try:
         load_catalog(root)
     except CatalogError as exc:
-        text = str(exc)
-        assert len(text.splitlines()) == 1, text
-        assert ERROR_LINE.match(text), text
-        source = Path(exc.file)
-        if source.is_file():
-            assert 1 <= exc.line <= len(source.read_bytes().splitlines()) + 1, text
+        assert exc.errors, exc
+        for error in exc.errors:
+            text = str(error)
+            assert len(text.splitlines()) == 1, text
+            assert ERROR_LINE.match(text), text
+            source = Path(error.file)
+            if source.is_file():
+                assert 1 <= error.line <= len(source.read_bytes().splitlines()) + 1, text
+        assert exc.lines() == [str(e) for e in sorted(exc.errors, key=lambda e: e.sort_key())]
 
 
 def load_mutated(files: dict[str, bytes]) -> None:

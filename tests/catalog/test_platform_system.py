@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from builders import node
+from hearth.catalog.checks import platform_problems, system_pod_problems
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import EvictionHard, Kubelet, KubeletReservation, Node, Reserved, SystemPod
 
@@ -101,35 +102,60 @@ _POD: dict[str, Any] = {
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        pytest.param(
-            {"replicas": 2}, "replicas is for Deployments; a DaemonSet runs one pod per node", id="ds-replicas"
-        ),
-        pytest.param({"kind": "StaticPod", "replicas": 3}, "a StaticPod runs one pod per node", id="static-replicas"),
-        pytest.param({"nodes": "control-plane"}, "nodes restricts static pods", id="ds-nodes"),
-        pytest.param({"kind": "Deployment", "nodes": "worker"}, "nodes restricts static pods", id="deploy-nodes"),
         pytest.param({"kind": "ReplicaSet"}, "Input should be 'DaemonSet', 'Deployment' or 'StaticPod'", id="kind"),
         pytest.param({"replicas": 0, "kind": "Deployment"}, "greater than or equal to 1", id="zero-replicas"),
         pytest.param({"labels": {}}, "at least 1 item", id="no-labels"),
         pytest.param({"source": ""}, "at least 10 characters", id="no-source"),
         pytest.param({"image": {"repository": "r", "tag": "latest"}}, "tag must be pinned", id="latest"),
         pytest.param({"requests": {"cpu": "a lot", "memory": "1Gi"}}, "is not a Kubernetes quantity", id="requests"),
-        pytest.param(
-            {"ports": [{"name": "dns", "port": 53, "protocol": "UDP"}, {"name": "dns", "port": 53}]},
-            "port name 'dns' is declared twice",
-            id="ports",
-        ),
-        pytest.param(
-            {"host_network": True, "ports": [{"name": "dns", "port": 53, "protocol": "UDP"}]},
-            "a host-network pod listens on the node's address",
-            id="host-network-ports",
-        ),
         pytest.param({"tolerations": [{"operator": "Exists", "value": "x"}]}, "takes no value", id="exists-value"),
         pytest.param({"tolerations": [{"effect": "NoSchedule"}]}, "needs a key", id="equal-without-key"),
     ],
 )
-def test_bad_system_pods_are_rejected(change: dict[str, Any], message: str) -> None:
+def test_malformed_system_pods_are_rejected(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         SystemPod.model_validate({**_POD, **change})
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(
+            {"replicas": 2},
+            (("replicas",), "replicas is for Deployments; a DaemonSet runs one pod per node"),
+            id="ds-replicas",
+        ),
+        pytest.param(
+            {"kind": "StaticPod", "replicas": 3},
+            (("replicas",), "replicas is for Deployments; a StaticPod runs one pod per node"),
+            id="static-replicas",
+        ),
+        pytest.param({"nodes": "control-plane"}, (("nodes",), "nodes restricts static pods"), id="ds-nodes"),
+        pytest.param(
+            {"kind": "Deployment", "nodes": "worker"}, (("nodes",), "nodes restricts static pods"), id="deploy-nodes"
+        ),
+        pytest.param(
+            {"ports": [{"name": "dns", "port": 53, "protocol": "UDP"}, {"name": "dns", "port": 53}]},
+            (("ports", 1, "name"), "port name 'dns' is declared twice"),
+            id="ports",
+        ),
+        pytest.param(
+            {"host_network": True, "ports": [{"name": "dns", "port": 53, "protocol": "UDP"}]},
+            (("ports",), "a host-network pod listens on the node's address"),
+            id="host-network-ports",
+        ),
+    ],
+)
+def test_incoherent_system_pods_are_rejected(change: dict[str, Any], problem: tuple[tuple[Any, ...], str]) -> None:
+    """A shape-valid pod whose fields contradict each other: one problem, at the field it is about."""
+    problems = system_pod_problems(SystemPod.model_validate({**_POD, **change}))
+    assert len(problems) == 1, problems
+    (loc, message), (want_loc, want_message) = problems[0], problem
+    assert loc == want_loc and message.startswith(want_message), problems
+
+
+def test_a_valid_system_pod_has_no_problems() -> None:
+    assert system_pod_problems(SystemPod.model_validate(_POD)) == []
 
 
 @pytest.mark.parametrize(
@@ -181,5 +207,6 @@ def test_a_system_pod_listed_twice_is_rejected() -> None:
     platform = load_catalog(None).platform
     data = platform.model_dump(by_alias=True)
     data["system_pods"].append(data["system_pods"][0])
-    with pytest.raises(ValidationError, match="system pod kube-system/kube-apiserver is listed twice"):
-        type(platform).model_validate(data)
+    problems = platform_problems(type(platform).model_validate(data))
+    last = len(data["system_pods"]) - 1
+    assert (("system_pods", last, "name"), "system pod kube-system/kube-apiserver is listed twice") in problems

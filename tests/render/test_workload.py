@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from pydantic import ValidationError
-
+from hearth.catalog.checks import component_problems
 from hearth.catalog.models import Component
 from hearth.render.defaults import probes
 from hearth.render.workload import pod_template
@@ -101,7 +99,9 @@ def test_a_pod_wide_exception_applies_to_every_container(resolved_cases: dict[st
 
 
 def test_an_exception_naming_no_container_of_the_pod_is_refused() -> None:
-    with pytest.raises(ValidationError, match="names container 'proxy'"):
-        Component.model_validate(
-            _with_exceptions([{"kind": "run-as-root", "container": "proxy", "reason": ROOT_REASON}])
-        )
+    component = Component.model_validate(
+        _with_exceptions([{"kind": "run-as-root", "container": "proxy", "reason": ROOT_REASON}])
+    )
+    problems = component_problems(component)
+    assert [loc for loc, _ in problems] == [("security", "exceptions", 0, "container")]
+    assert "names container 'proxy'" in problems[0][1]

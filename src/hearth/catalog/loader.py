@@ -1,12 +1,13 @@
 """Load a catalog directory: ``platform.yaml`` plus ``services/<namespace>/<name>.yaml``, one per component.
 
-Each file is validated by its pydantic model; then ``hearth.catalog.checks`` checks what only the whole catalog
-can show. Every failure is a single ``CatalogError`` naming file, line and field.
+Each file is validated by its pydantic model, each problem at the key path pydantic reports it; then
+``hearth.catalog.checks`` checks the rules between values. Every problem of the catalog is reported at once, as
+one ``CatalogErrors`` whose lines each name file, line and field, ordered by file and line.
 """
 
 from __future__ import annotations
 
-import re
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,9 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from hearth.catalog.checks import check_catalog
+from hearth.catalog.checks import catalog_errors
 from hearth.catalog.models import Catalog, Component, Platform
-from hearth.catalog.yamlsource import CatalogError, Loc, Located, read_yaml
+from hearth.catalog.yamlsource import CatalogError, CatalogErrors, Loc, Located, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,114 +55,149 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(out)
 
 
-_DUPLICATE_PORT_NAME = re.compile(r"^port name '(.*)' is declared twice")
-_DUPLICATE_PORT = re.compile(r"^port ([0-9]+)/([A-Z]+) is declared twice")
-_NAMES_UNDECLARED = re.compile(r"^([a-z_.0-9-]+) names (?:port|pod) '(.*)', which")
-# A whole-model check may start its message with the dotted path it is about: "install.pods.x.field: problem".
-_PATH_PREFIX = re.compile(r"^([a-z_][a-z_0-9-]*(?:\.[a-z_0-9-]+)+): (.+)$")
-
-
-def _follow(data: Any, where: list[str], target: str) -> Loc:
-    """The YAML path a dotted message path such as ``install.pods.server.ports`` names, as far as it exists."""
-    loc: list[str | int] = []
-    for part in where:
-        if isinstance(data, dict) and part in data:
-            loc.append(part)
-            data = data[part]
-            continue
-        if not isinstance(data, list):
-            break
-        items = [item if isinstance(item, dict) else {} for item in data]
-        by_name = [i for i, item in enumerate(items) if part in (item.get("name"), item.get("capability"))]
-        by_value = [i for i, item in enumerate(items) if item.get(part) == target]
-        if by_name:
-            loc.append(by_name[0])
-            data = data[by_name[0]]
-        elif by_value:
-            loc += [by_value[0], part]
-            data = target
-        else:
-            break
-    if isinstance(data, list) and target in data:
-        loc.append(data.index(target))
-    return tuple(loc)
-
-
-def _whole_model_loc(data: dict[str, Any], message: str) -> Loc:
-    """Where a check of the whole component points; pydantic gives such errors no location of their own."""
-    ports = [p if isinstance(p, dict) else {} for p in data.get("ports") or []]
-    if match := _DUPLICATE_PORT_NAME.match(message):
-        names = [p.get("name") for p in ports]
-        return ("ports", names.index(match[1], names.index(match[1]) + 1), "name")
-    if match := _DUPLICATE_PORT.match(message):
-        numbers = [(str(p.get("port")), p.get("protocol", "TCP")) for p in ports]
-        first = numbers.index((match[1], match[2]))
-        return ("ports", numbers.index((match[1], match[2]), first + 1), "port")
-    if match := _NAMES_UNDECLARED.match(message):
-        return _follow(data, match[1].split("."), match[2])
-    if message.startswith("a component cannot need itself"):
-        return ("needs", list(data.get("needs") or []).index(data.get("name")))
-    if message.startswith("a workload rendered by hearth needs resources"):
-        return ("resources",)
-    return ()
+def _document_errors(doc: Located, model: type[M]) -> tuple[M | None, list[CatalogError]]:
+    """Validate one located YAML document against ``model``: the model, or every problem pydantic found, each at
+    the key path pydantic gives it (one problem per path: a union reports each of its members at one place)."""
+    if not isinstance(doc.data, dict):
+        got = {type(None): "an empty document", list: "a list"}.get(type(doc.data), "a single value")
+        return None, [doc.error((), f"expected a mapping of keys for a {model.__name__.lower()}, got {got}")]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        found: dict[Loc, CatalogError] = {}
+        for error in exc.errors(include_url=False):
+            loc = _clean_loc(tuple(error.get("loc", ())))
+            found.setdefault(loc, doc.error(loc, _message(dict(error))))
+        return None, list(found.values())
 
 
 def validate_document(doc: Located, model: type[M]) -> M:
-    """Validate one located YAML document against ``model``; the first problem becomes a CatalogError."""
-    if not isinstance(doc.data, dict):
-        got = {type(None): "an empty document", list: "a list"}.get(type(doc.data), "a single value")
-        raise doc.error((), f"expected a mapping of keys for a {model.__name__.lower()}, got {got}")
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        loc = _clean_loc(tuple(first.get("loc", ())))
-        message = _message(dict(first))
-        if not loc and (prefixed := _PATH_PREFIX.match(message)):
-            loc, message = _follow(doc.data, prefixed[1].split("."), ""), prefixed[2]
-        elif not loc:
-            try:
-                loc = _whole_model_loc(doc.data, message)
-            except ValueError:  # the data does not show what the message names: keep the document
-                loc = ()
-        raise doc.error(loc, message) from exc
+    """Validate one located YAML document against ``model``; its problems become one CatalogError."""
+    value, errors = _document_errors(doc, model)
+    if value is None:
+        raise CatalogErrors(errors)
+    return value
+
+
+def _component_files(services: Path, errors: list[CatalogError]) -> list[Path]:
+    """Every ``.yaml``/``.yml`` file under ``services/``, walked without following links to directories.
+
+    What the walk cannot read, and files it will not read (another suffix, a link to a directory), are errors
+    naming them, never skipped without a word; names starting with a dot (``.gitkeep``, editors' files) are
+    ignored. Whether a component file is a regular file is checked when it is read, before it is opened.
+    """
+    if not services.exists() and not services.is_symlink():
+        return []
+    if not services.is_dir():
+        errors.append(CatalogError(services, 1, "(directory)", "not a directory"))
+        return []
+    found: list[Path] = []
+    pending = [services]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(CatalogError(directory, 1, "(directory)", f"cannot read: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif entry.is_symlink() and path.is_dir():
+                errors.append(CatalogError(path, 1, "(directory)", "a link to a directory: not followed"))
+            elif entry.name.endswith((".yaml", ".yml")):
+                found.append(path)
+            else:
+                errors.append(
+                    CatalogError(path, 1, "(file)", "not read: a component is a .yaml or .yml file under services/")
+                )
+    return sorted(found)
+
+
+def _fallback_name(doc: Located | None, path: Path) -> str:
+    """The name a component that did not load would have had, so references to it are not called unknown."""
+    if doc is not None and isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str):
+        return str(doc.data["name"])
+    return path.stem
 
 
 def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, Sources]:
-    """Load and check a catalog directory, returning it with the source map used for its errors."""
+    """Load and check a catalog directory, returning it with the source map used for its errors.
+
+    Every problem of the catalog is collected and raised at once as CatalogErrors, ordered by file and line.
+    """
     root = directory if directory is not None else default_catalog_dir()
+    if str(root) == "":
+        raise CatalogError("(empty path)", 1, "(directory)", "no catalog directory given")
+    if not root.exists():
+        raise CatalogError(root, 1, "(directory)", "no such directory")
     if not root.is_dir():
         raise CatalogError(root, 1, "(directory)", "not a directory")
+    try:
+        empty = not any(os.scandir(root))
+    except OSError as exc:
+        raise CatalogError(root, 1, "(directory)", f"cannot read: {exc.strerror or exc}") from exc
+    if empty:
+        raise CatalogError(root, 1, "(directory)", "empty: a catalog is platform.yaml and services/<namespace>/")
+    errors: list[CatalogError] = []
+    platform: Platform | None = None
+    platform_doc: Located | None = None
     platform_file = root / "platform.yaml"
-    if not platform_file.is_file():
-        raise CatalogError(platform_file, 1, "(file)", "missing: a catalog needs platform.yaml")
-    platform_doc = read_yaml(platform_file)
-    platform = validate_document(platform_doc, Platform)
-    sources = Sources(platform=platform_doc)
+    if not platform_file.exists() and not platform_file.is_symlink():
+        errors.append(CatalogError(platform_file, 1, "(file)", "missing: a catalog needs platform.yaml"))
+    else:
+        try:
+            platform_doc = read_yaml(platform_file)
+        except CatalogError as exc:
+            errors.append(exc)
+        else:
+            platform, found = _document_errors(platform_doc, Platform)
+            errors += found
 
     components: dict[str, Component] = {}
+    docs: dict[str, Located] = {}
+    broken: set[str] = set()
     services = root / "services"
-    files = sorted(services.rglob("*.yaml")) + sorted(services.rglob("*.yml")) if services.is_dir() else []
-    for path in sorted(files):
-        doc = read_yaml(path)
-        component = validate_document(doc, Component)
+    files = _component_files(services, errors)
+    for path in files:
+        doc: Located | None = None
+        try:
+            doc = read_yaml(path)
+        except CatalogError as exc:
+            errors.append(exc)
+            broken.add(_fallback_name(doc, path))
+            continue
+        component, found = _document_errors(doc, Component)
+        if component is None:
+            errors += found
+            broken.add(_fallback_name(doc, path))
+            continue
         if component.name in components:
-            first = sources.components[component.name].path
-            raise doc.error(("name",), f"duplicate component {component.name!r} (also in {first})")
+            first = docs[component.name].path
+            errors.append(doc.error(("name",), f"duplicate component {component.name!r} (also in {first})"))
+            continue
         if path.stem != component.name:
-            raise doc.error(("name",), f"component {component.name!r} must live in {component.name}.yaml")
+            errors.append(doc.error(("name",), f"component {component.name!r} must live in {component.name}.yaml"))
         if path.parent.name != component.namespace:
-            raise doc.error(
-                ("namespace",),
-                f"namespace {component.namespace!r} does not match the folder services/{path.parent.name}/",
+            errors.append(
+                doc.error(
+                    ("namespace",),
+                    f"namespace {component.namespace!r} does not match the folder services/{path.parent.name}/",
+                )
             )
         components[component.name] = component
-        sources.components[component.name] = doc
-    if not components:
-        raise CatalogError(services, 1, "(directory)", "no components: add services/<namespace>/<name>.yaml")
+        docs[component.name] = doc
+    if not files and (services.is_dir() or not services.exists()):
+        errors.append(CatalogError(services, 1, "(directory)", "no components: add services/<namespace>/<name>.yaml"))
+    errors += catalog_errors(platform, platform_doc, components, docs, frozenset(broken - set(components)))
+    if errors or platform is None or platform_doc is None:
+        raise CatalogErrors(errors)
     catalog = Catalog(platform=platform, components=components)
-    check_catalog(catalog, sources.platform, sources.components)
-    return catalog, sources
+    return catalog, Sources(platform=platform_doc, components=docs)
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:

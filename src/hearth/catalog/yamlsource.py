@@ -1,7 +1,16 @@
-"""YAML reading that remembers where every value came from, so errors can name file and line."""
+"""YAML reading that remembers where every value came from, so errors can name file and line.
+
+Files are read as hostile input: only regular files are opened (a FIFO, device, socket or a link to one is
+refused before opening, so nothing can block or stream forever), at most ``MAX_FILE_BYTES`` of them; nesting is
+bounded (``MAX_DEPTH``) and so is what aliases expand to (``MAX_NODES``), so a small file cannot take the
+loader's time or memory; a file that is not UTF-8 is reported at the line of its first bad byte.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,12 +19,17 @@ import yaml
 
 Loc = tuple[str | int, ...]
 
+MAX_FILE_BYTES = 1 << 20  # the seed's largest file is 13 KB
+MAX_DEPTH = 64  # the seed nests 9 levels deep
+MAX_NODES = 100_000  # values one document may construct, aliases expanded (the seed's largest: ~1,000)
+
 
 class CatalogError(Exception):
     """One bad input, reported as ``FILE:LINE: FIELD: message`` (one line, no traceback)."""
 
     def __init__(self, file: Path | str, line: int, fieldname: str, message: str) -> None:
-        self.file = str(file)
+        text = str(file)
+        self.file = text if text.isprintable() else repr(text)  # a name with a line break stays on one line
         self.line = line
         self.field = " ".join(fieldname.split()) or "(document)"
         self.message = " ".join(message.split())
@@ -23,6 +37,43 @@ class CatalogError(Exception):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+    @property
+    def errors(self) -> tuple[CatalogError, ...]:
+        """Every problem this error stands for (itself alone, for one problem)."""
+        return (self,)
+
+    def lines(self) -> list[str]:
+        """One ``FILE:LINE: FIELD: message`` line per problem, in report order."""
+        return [str(error) for error in self.errors]
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Report order: by file, then line, then field and message."""
+        return (self.file, self.line, self.field, self.message)
+
+
+class CatalogErrors(CatalogError):
+    """Every problem of one catalog, ordered by file and line; its own fields are those of the first.
+
+    The loader reports them all at once, so that a user who deletes a component learns in one run everything
+    that still needs it.
+    """
+
+    def __init__(self, errors: Iterable[CatalogError]) -> None:
+        unique = {e.sort_key(): e for error in errors for e in error.errors}
+        if not unique:
+            raise ValueError("CatalogErrors needs at least one error")
+        self._errors = tuple(unique[key] for key in sorted(unique))
+        first = self._errors[0]
+        super().__init__(first.file, first.line, first.field, first.message)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self._errors)
+
+    @property
+    def errors(self) -> tuple[CatalogError, ...]:
+        """Every problem, ordered by file and line."""
+        return self._errors
 
 
 @dataclass
@@ -59,7 +110,16 @@ def format_loc(loc: Loc) -> str:
     return out or "(document)"
 
 
-def _construct(node: yaml.Node, loc: Loc, doc: Located, loader: Any, active: frozenset[int] = frozenset()) -> Any:
+def _construct(
+    node: yaml.Node, loc: Loc, doc: Located, loader: Any, budget: list[int], active: frozenset[int] = frozenset()
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise CatalogError(
+            doc.path, node.start_mark.line + 1, format_loc(loc), f"aliases expand to more than {MAX_NODES} values"
+        )
+    if len(loc) > MAX_DEPTH:
+        raise CatalogError(doc.path, node.start_mark.line + 1, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
         if id(node) in active:  # an alias inside its own anchor: constructing it would never end
             raise CatalogError(
@@ -77,14 +137,14 @@ def _construct(node: yaml.Node, loc: Loc, doc: Located, loader: Any, active: fro
                 raise CatalogError(doc.path, key_node.start_mark.line + 1, format_loc((*loc, key)), "duplicate key")
             child = (*loc, key)
             doc.lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, doc, loader, active)
+            result[key] = _construct(value_node, child, doc, loader, budget, active)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*loc, index)
             doc.lines[child] = item.start_mark.line + 1
-            items.append(_construct(item, child, doc, loader, active))
+            items.append(_construct(item, child, doc, loader, budget, active))
         return items
     return loader.construct_object(node, deep=True)
 
@@ -102,7 +162,7 @@ def _read_fast(path: Path, text: str) -> Located | None:
     try:
         node = loader.get_single_node()
         doc.lines[()] = 1
-        doc.data = None if node is None else _construct(node, (), doc, loader)
+        doc.data = None if node is None else _construct(node, (), doc, loader, [MAX_NODES])
     except yaml.YAMLError:
         return None
     finally:
@@ -110,12 +170,68 @@ def _read_fast(path: Path, text: str) -> Located | None:
     return doc
 
 
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def _refuse_irregular(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        link = " (through a link)" if path.is_symlink() else ""
+        raise CatalogError(path, 1, "(file)", f"{kind}{link}, not a regular file: refused without reading it")
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the regular file ``path``; anything else (a FIFO, a device, a socket, a link to one, an
+    unreadable or oversized file, bytes that are not UTF-8) is a CatalogError naming the path."""
+    try:
+        _refuse_irregular(path, os.stat(path).st_mode)  # before opening: opening a FIFO would block
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise CatalogError(path, 1, "(file)", f"cannot read: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        _refuse_irregular(path, os.fstat(handle.fileno()).st_mode)  # it may have been swapped since
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise CatalogError(path, 1, "(file)", f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise CatalogError(path, 1, "(file)", f"larger than {MAX_FILE_BYTES // 1024} KiB: not a catalog file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CatalogError(path, line, "(file)", f"not UTF-8: byte {data[exc.start]:#04x} ({exc.reason})") from exc
+
+
+def _check_nesting(path: Path, text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before composing (PyYAML's composer recurses once per level).
+
+    Problems of syntax are left to the parser proper, whose messages are the ones reported."""
+    depth = 0
+    loader_class = _CLoader or yaml.SafeLoader
+    try:
+        for event in yaml.parse(text, Loader=loader_class):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                    raise CatalogError(path, line, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def read_yaml(path: Path) -> Located:
     """Parse one YAML file (a single document) keeping line numbers; syntax errors become CatalogError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(path, 1, "(file)", f"cannot read: {exc}") from exc
+    text = read_text(path)
+    _check_nesting(path, text)
     fast = _read_fast(path, text)
     if fast is not None:
         return fast
@@ -129,7 +245,7 @@ def read_yaml(path: Path) -> Located:
     try:
         node = loader.get_single_node()
         doc.lines[()] = 1
-        doc.data = None if node is None else _construct(node, (), doc, loader)
+        doc.data = None if node is None else _construct(node, (), doc, loader, [MAX_NODES])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
