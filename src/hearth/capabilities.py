@@ -25,6 +25,8 @@ class CapabilitySpec:
     ``everyone_needs``: every other component is deployed after the provider (namespaces exist first).
     ``crd_groups``: API groups whose CustomResourceDefinitions the provider installs; a chart holding objects
     of these groups is deployed after the provider.
+    ``ready_after_bootstrap``: the provider serves only once ``hearth bootstrap`` has initialized and unsealed it,
+    so ``hearth apply`` starts its consumers after its health check answers and the bootstrap marker exists.
     """
 
     direction: Direction
@@ -32,6 +34,7 @@ class CapabilitySpec:
     scheme: str | None = None
     everyone_needs: bool = False
     crd_groups: tuple[str, ...] = ()
+    ready_after_bootstrap: bool = False
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
@@ -40,7 +43,7 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",)),
     "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",)),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
-    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http"),
+    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
     "logs": CapabilitySpec("to-provider", scheme="http"),
     "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql"),
