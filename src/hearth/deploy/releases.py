@@ -137,3 +137,18 @@ def select(build: Build, components: Iterable[str] | None, with_needs: bool = Tr
     if with_needs:
         chosen |= needs_graph(build).dependencies(chosen)
     return [k for k in build.releases if k in chosen]
+
+
+COMPANION_SECONDS = 5
+"""Estimated seconds for a release that is not the component's own chart (policies, monitors, issuers)."""
+
+
+def estimated_seconds(build: Build, startup_seconds: dict[str, int]) -> dict[str, float]:
+    """Each release's expected time to ready: its component's ``startup_seconds`` for the release named after the
+    component, ``COMPANION_SECONDS`` for the others; the engine's priority and the benchmark use these."""
+    return {
+        key: float(startup_seconds.get(r.component, COMPANION_SECONDS))
+        if r.name == r.component
+        else float(COMPANION_SECONDS)
+        for key, r in build.releases.items()
+    }
