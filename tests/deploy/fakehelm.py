@@ -12,11 +12,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 
 def install(bin_dir: Path, state_dir: Path, kube_url: str) -> Path:
@@ -25,7 +22,7 @@ def install(bin_dir: Path, state_dir: Path, kube_url: str) -> Path:
     (state_dir / "releases").mkdir(parents=True, exist_ok=True)
     script = bin_dir / "helm"
     script.write_text(
-        f"#!{sys.executable}\n"
+        f"#!{sys.executable} -S\n"
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "import fakehelm\n"
@@ -42,6 +39,8 @@ def calls(state_dir: Path) -> list[dict[str, Any]]:
 
 
 def _post(kube_url: str, path: str, body: Any) -> None:
+    import urllib.request
+
     request = urllib.request.Request(
         kube_url + path, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
     )
@@ -50,6 +49,10 @@ def _post(kube_url: str, path: str, body: Any) -> None:
 
 def _option(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args else None
+
+
+def _dump(objects: list[Any]) -> str:
+    return "".join("---\n" + json.dumps(o) + "\n" for o in objects)  # JSON is YAML
 
 
 def main(args: list[str], state: str, kube_url: str) -> int:
@@ -89,9 +92,9 @@ def main(args: list[str], state: str, kube_url: str) -> int:
         if current is None:
             code, err = 1, "Error: release: not found"
         else:
-            out = yaml.safe_dump_all(objects)
+            out = _dump(objects)
     elif command == "template":
-        out = yaml.safe_dump_all(plan.get("template", objects))
+        out = _dump(plan.get("template", objects))
     elif command == "test":
         time.sleep(float(plan.get("test_duration", 0)))
         if plan.get("test_fail"):

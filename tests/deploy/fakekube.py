@@ -62,9 +62,11 @@ class FakeKube:
         self.objects: dict[tuple[str, str, str, str], Obj] = {}  # (group, plural, namespace, name)
         self.proxy: dict[tuple[str, str, str], tuple[int, str]] = {}  # (namespace, service, path) -> answer
         self.requests: list[tuple[str, str]] = []
+        self.establish_crds = True  # as the apiextensions controller does; a test holding a CRD gate turns it off
         self.lock = threading.RLock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
+        self.server.handle_error = lambda *_: None  # type: ignore[method-assign]  # a client hanging up is fine
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -179,6 +181,7 @@ def _fields_match(obj: Obj, selector: str) -> bool:
 def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def log_message(self, *_: Any) -> None:
             return None
@@ -188,8 +191,8 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._headers_buffer.append(b"\r\n" + data)  # headers and body in one write: no delayed-ACK stall
+            self.flush_headers()
 
         def _body(self) -> Any:
             length = int(self.headers.get("Content-Length") or 0)
@@ -280,6 +283,8 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
                     return self._send(404, _status(404, f"{kind} {name} not found"))
                 merged = merge(current or {}, body)
                 merged.setdefault("metadata", {})["resourceVersion"] = str(len(fake.requests))
+                if kind == "CustomResourceDefinition" and fake.establish_crds and "status" not in merged:
+                    merged["status"] = {"conditions": [{"type": "Established", "status": "True"}]}
                 if query.get("dryRun") != "All":
                     fake.put(merged)
                 return self._send(200, merged)

@@ -53,7 +53,7 @@ class Kube:
         # hide an unreachable cluster and outlive the kinds a fresh CRD adds.
         self._cache_dir = tempfile.TemporaryDirectory(prefix="hearth-discovery-")
         try:
-            client.VersionApi(api_client).get_code()
+            client.VersionApi(api_client).get_code(_preload_content=False)
             cache = os.path.join(self._cache_dir.name, "discovery.json")
             self.dynamic = DynamicClient(api_client, cache_file=cache)  # type: ignore[no-untyped-call]
         except (urllib3.exceptions.HTTPError, OSError) as exc:
