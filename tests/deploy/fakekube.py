@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import yaml
 
@@ -202,7 +202,7 @@ def _handler(fake: FakeKube) -> type[BaseHTTPRequestHandler]:
         def _route(self, method: str) -> None:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            parts = [p for p in url.path.split("/") if p]
+            parts = [unquote(p) for p in url.path.split("/") if p]
             fake.requests.append((method, url.path))
             body = self._body() if method in ("POST", "PATCH", "PUT") else None
             if parts[:1] == ["fake"]:
