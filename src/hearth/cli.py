@@ -371,7 +371,7 @@ def apply_command(
     build: BuildOpt = None,
     tags: TagsOpt = None,
     no_deps: NoDepsOpt = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Releases at once.")] = 4,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Releases at once.")] = 8,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be installed; change nothing.")] = False,
     test: Annotated[bool, typer.Option("--test", help="Gate each release on its Helm tests too.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds each gate may take.")] = 600.0,

@@ -39,7 +39,7 @@ class Event:
 class Options:
     """How ``apply`` runs: concurrency, gate polling and timeout in seconds, dry run."""
 
-    concurrency: int = 4
+    concurrency: int = 8
     poll: float = 2.0
     timeout: float = 600.0
     dry_run: bool = False
