@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deploykit import Cluster, deployment
 
-from conftest import Cluster, deployment
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from tools import RunHearth

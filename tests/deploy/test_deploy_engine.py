@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deploykit import Cluster, crd, deployment, run_engine, write_build
 
-from conftest import Cluster, deployment, run_engine, write_build
 from hearth.deploy.engine import Event
 from hearth.deploy.gates import CrdsEstablished, ReleaseGates, RolledOut
 
@@ -81,22 +81,6 @@ def test_a_release_that_never_rolls_out_fails_with_its_pods_last_events(cluster:
 
 class Killed(BaseException):
     """Stands for SIGKILL: not an error of a release, it stops the whole run where it is."""
-
-
-def crd(group: str, established: bool = True) -> dict[str, Any]:
-    """A CRD of one kind in ``group``, Established or not."""
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [{"name": "v1", "served": True, "storage": True}],
-        },
-        "status": {"conditions": [{"type": "Established", "status": "True" if established else "False"}]},
-    }
 
 
 KILL_GRAPH = {"ns/operator": [], "ns/app": ["ns/operator"]}

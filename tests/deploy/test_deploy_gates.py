@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_deploy_engine import crd
+from deploykit import Cluster, crd, deployment, run_engine, write_build
 
-from conftest import Cluster, deployment, run_engine, write_build
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.deploy.engine import Event
