@@ -27,6 +27,8 @@ class CapabilitySpec:
     forwarding to the ingress entrypoints), without a ``needs`` entry since it orders nothing.
     ``crd_groups``: API groups whose CustomResourceDefinitions the provider installs; a chart holding objects
     of these groups is deployed after the provider.
+    ``ready_after_bootstrap``: the provider serves only once ``hearth bootstrap`` has initialized and unsealed it,
+    so ``hearth apply`` starts its consumers after its health check answers and the bootstrap marker exists.
     """
 
     direction: Direction
@@ -36,6 +38,7 @@ class CapabilitySpec:
     crd_groups: tuple[str, ...] = ()
     reaches: str | None = None
     """The pods of a provider of this capability connect to every port of every provider of ``reaches``."""
+    ready_after_bootstrap: bool = False
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
@@ -47,7 +50,7 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "entrypoint": CapabilitySpec("none"),
     "tunnel": CapabilitySpec("none", reaches="entrypoint"),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
-    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http"),
+    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
     "logs": CapabilitySpec("to-provider", scheme="http"),
     "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql"),

@@ -14,15 +14,24 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from hearth import __version__
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
 from hearth.commands import check as check_cmd
+from hearth.commands import deploy as deploy_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
 from hearth.commands.init import write_default_catalog
+from hearth.deploy.engine import Event, Options
+from hearth.deploy.helm import HelmError
+from hearth.deploy.kube import ClusterError
+from hearth.deploy.ops import destroy as destroy_releases
+from hearth.deploy.ops import destroy_order, with_dependants
+from hearth.deploy.ops import diff as diff_releases
+from hearth.deploy.ops import status as release_status
 from hearth.verify.reach import render_table, run_reach
 
 app = typer.Typer(
@@ -318,6 +327,155 @@ def init(
     with user_errors():
         count = write_default_catalog(directory)
     out.print(f"wrote {count} files to {directory}; try: hearth validate --platform {directory}")
+
+
+TagsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tags", "-t", help="Select by tag (component, namespace, base/databases/apps); repeatable."),
+]
+NoDepsOpt = Annotated[bool, typer.Option("--no-deps", help="Do not add the selection's transitive needs.")]
+BuildOpt = Annotated[
+    Path | None, typer.Option("--build", "-b", help="Deploy this rendered build instead of rendering the catalog.")
+]
+KubeconfigOpt = Annotated[
+    str | None, typer.Option("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
+]
+ContextOpt = Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: the current one).")]
+
+
+@contextmanager
+def cluster_errors() -> Iterator[None]:
+    """A cluster that is not there, or helm failing outside a release: one line, exit 2."""
+    with user_errors():
+        try:
+            yield
+        except ClusterError as exc:
+            fail(str(exc))
+        except HelmError as exc:
+            fail(f"helm: {exc}")
+
+
+def split_tags(tags: list[str] | None) -> list[str] | None:
+    """``--tags a,b --tags c`` as [a, b, c]; None when none given."""
+    return [t.strip() for raw in (tags or []) for t in raw.split(",") if t.strip()] or None
+
+
+def print_event(event: Event) -> None:
+    """One progress line per release step; a failure with the failing pods' last events under it."""
+    colour = {"done": "green", "skipped": "dim", "failed": "red", "blocked": "yellow"}.get(event.state, "cyan")
+    out.print(f"[{colour}]{event.state:>9}[/{colour}] {escape(event.key)}: {escape(event.detail)}")
+    for line in event.events:
+        out.print(f"          {escape(line)}", markup=False)
+
+
+@app.command("apply")
+def apply_command(
+    platform: PlatformOpt = None,
+    build: BuildOpt = None,
+    tags: TagsOpt = None,
+    no_deps: NoDepsOpt = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Releases at once.")] = 8,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be installed; change nothing.")] = False,
+    test: Annotated[bool, typer.Option("--test", help="Gate each release on its Helm tests too.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds each gate may take.")] = 600.0,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between two looks at a gate.")] = 2.0,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Install or upgrade the platform in graph order, each release gated on being ready; resumable.
+
+    A release starts as soon as what it needs is done; CRDs are applied server-side and Established first,
+    workloads rolled out, webhooks serving, Vault unsealed and bootstrapped before its consumers. A failure stops
+    what depends on it only. Exit status 0 when every release is done, 1 when one failed, 2 on bad input or an
+    unreachable cluster.
+    """
+    catalog = load(platform)
+    with cluster_errors():
+        session = deploy_cmd.open_session(catalog, build, split_tags(tags), not no_deps, kubeconfig, context, test)
+        options = Options(concurrency=concurrency, poll=poll, timeout=timeout, dry_run=dry_run)
+        outcome = deploy_cmd.apply(session, options, print_event)
+    counts: dict[str, int] = {}
+    for event in outcome.states.values():
+        counts[event.state] = counts.get(event.state, 0) + 1
+    out.print("apply: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+    raise typer.Exit(0 if outcome.ok else 1)
+
+
+@app.command("diff")
+def diff_command(
+    platform: PlatformOpt = None,
+    build: BuildOpt = None,
+    tags: TagsOpt = None,
+    no_deps: NoDepsOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """What apply would change, release by release (server-side dry run against the live objects).
+
+    Exit status 0 when nothing would change, 1 when something would, 2 on bad input or an unreachable cluster.
+    """
+    catalog = load(platform)
+    with cluster_errors():
+        session = deploy_cmd.open_session(catalog, build, split_tags(tags), not no_deps, kubeconfig, context)
+        changes = diff_releases(session.kube, session.helm, session.build, session.keys)
+    changed = 0
+    for key, lines in changes.items():
+        if lines:
+            changed += 1
+            out.print(f"{key}:", markup=False)
+            for line in lines:
+                out.print(f"  {line}", markup=False)
+    out.print(f"diff: {changed} of {len(changes)} releases would change")
+    raise typer.Exit(1 if changed else 0)
+
+
+@app.command("status")
+def status_command(
+    platform: PlatformOpt = None,
+    build: BuildOpt = None,
+    tags: TagsOpt = None,
+    output: Annotated[PlanOutput, typer.Option("--output", "-o", help="table or json.")] = PlanOutput.table,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Every release's state and health as the cluster reports it (helm, the journal, its workloads)."""
+    catalog = load(platform)
+    with cluster_errors():
+        session = deploy_cmd.open_session(catalog, build, split_tags(tags), True, kubeconfig, context)
+        rows = release_status(session.kube, session.helm, session.build, session.keys)
+    if output is PlanOutput.json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2) + "\n")
+        return
+    table = Table("release", "component", "helm", "revision", "journal", "health")
+    for r in rows:
+        table.add_row(r.key, r.component, r.helm, str(r.revision or "-"), r.journal, r.health)
+    out.print(table)
+
+
+@app.command("destroy")
+def destroy_command(
+    platform: PlatformOpt = None,
+    build: BuildOpt = None,
+    tags: TagsOpt = None,
+    delete_data: Annotated[bool, typer.Option("--delete-data", help="Delete PersistentVolumeClaims too.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Uninstall releases in reverse graph order (with --tags: those and what needs them); PVCs are kept unless
+    --delete-data."""
+    catalog = load(platform)
+    with cluster_errors():
+        session = deploy_cmd.open_session(catalog, build, split_tags(tags), False, kubeconfig, context, dependants=True)
+        keys = with_dependants(session.build, session.keys)
+        order = destroy_order(session.build, keys)
+        if not yes:
+            data = "and their data (PVCs) " if delete_data else ""
+            typer.confirm(f"uninstall {len(order)} releases {data}({', '.join(order)})?", abort=True)
+        done = destroy_releases(
+            session.kube, session.helm, session.build, keys, delete_data, lambda line: out.print(line, markup=False)
+        )
+    out.print(f"destroy: {len(done)} releases uninstalled")
 
 
 if __name__ == "__main__":  # pragma: no cover

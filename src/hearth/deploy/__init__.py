@@ -1,0 +1,5 @@
+"""Deploy a rendered build to a cluster: ``hearth apply``, ``diff``, ``status`` and ``destroy``.
+
+Helm (the real binary) installs; the official ``kubernetes`` client reads what the cluster reports. hearth orders
+the releases by the graph of the rendered helmfile and decides, gate by gate, when each one is really done.
+"""
