@@ -133,6 +133,11 @@ class Gateway(Strict):
     wireguard_subnet: IPv4Network
     listen_port: int = Field(ge=1, le=65535)
     services: list[str] = []
+    tls: Literal["acme", "operator"] = Field(
+        default="acme",
+        description="how the edge Traefik gets its certificates: Let's Encrypt (ACME HTTP-01 on port 80), or files "
+        "the operator puts on the VPS",
+    )
 
 
 class PortAllocation(Strict):
@@ -642,6 +647,9 @@ class Component(Strict):
     webhooks: list[Webhook] = []
     needs: list[Name] = []
     web: Web | None = None
+    public_tcp: list[PortName] = Field(
+        default=[], description="ports the gateway publishes as raw TCP through the tunnel (e.g. SMTP, IMAPS)"
+    )
     backup: Backup | None = None
     security: Security = Security()
     command: list[str] = []
@@ -668,6 +676,7 @@ class Component(Strict):
         ]
         referenced += [(f"provides.{p.capability}.port", p.port) for p in self.provides]
         referenced += [("webhooks.port", w.port) for w in self.webhooks]
+        referenced += [("public_tcp", name) for name in self.public_tcp]
         pods = {pod.name for pod in self.install.pods}
         for where, pod_name in [
             *((f"provides.{p.capability}.pod", p.pod) for p in self.provides),
