@@ -181,6 +181,38 @@ class AlertRule(Strict):
     expr: str
     for_: str = Field(alias="for", pattern=r"^[0-9]+[smhd]$")
     summary: str
+    runbook: str = Field(default="", description="what the person paged does first: the alert's runbook annotation")
+    source: str = Field(default="seed", description="who asks for the alert: the seed, or hearth (with why)")
+
+
+Duration = Annotated[str, Field(pattern=r"^[0-9]+[smh]$")]
+
+
+class SeverityRoute(Strict):
+    """How Alertmanager groups and repeats one severity's notifications, and the Slack channel they go to."""
+
+    severity: Literal["critical", "warning", "info"]
+    channel: str = Field(pattern=r"^#[a-z0-9_-]+$")
+    group_wait: Duration
+    group_interval: Duration
+    repeat_interval: Duration
+
+
+class AlertRouting(Strict):
+    """Alertmanager's routing: severities to Slack, with the webhook URL in a file Vault's agent writes."""
+
+    group_by: list[str] = Field(min_length=1)
+    webhook_secret: str = Field(description="Vault KV path (mount/path#key) of the Slack webhook URL")
+    routes: list[SeverityRoute] = Field(min_length=1)
+
+    @field_validator("routes")
+    @classmethod
+    def _one_route_per_severity(cls, routes: list[SeverityRoute]) -> list[SeverityRoute]:
+        names = [r.severity for r in routes]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"severity {dup[0]} is routed twice")
+        return routes
 
 
 class BackupSchedule(Strict):
@@ -362,6 +394,7 @@ class Platform(Strict):
     namespaces: list[Namespace]
     scrape_interval: str = Field(pattern=r"^[0-9]+[smh]$")
     alerts: list[AlertRule] = []
+    alert_routing: AlertRouting | None = None
     backups: list[BackupSchedule] = []
     sso: SsoSettings
     database_allocation: dict[Name, list[Name]] = {}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hearth.catalog.models import Component
 from hearth.edge.render import render_edge
+from hearth.render.alerting import render_alertmanager_file, with_alerting
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
@@ -34,6 +35,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_rules_file,
     render_claims,
     render_edge,
+    render_alertmanager_file,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
@@ -138,7 +140,7 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
                 repo_url=chart.repo,
                 chart=chart.name,
                 version=chart.version,
-                values=dict(component.install.values),
+                values=with_alerting(resolved, component, dict(component.install.values)),
             )
             out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
     for name, component in sorted(resolved.catalog.components.items()):
