@@ -198,6 +198,16 @@ class SeverityRoute(Strict):
     repeat_interval: Duration
 
 
+class Dashboard(Strict):
+    """A Grafana dashboard from grafana.com, pinned by its ID and revision, and the data source it reads."""
+
+    name: Name
+    title: str
+    gnet_id: int = Field(gt=0)
+    revision: int = Field(gt=0)
+    datasource: str
+
+
 class AlertRouting(Strict):
     """Alertmanager's routing: severities to Slack, with the webhook URL in a file Vault's agent writes."""
 
@@ -395,6 +405,7 @@ class Platform(Strict):
     scrape_interval: str = Field(pattern=r"^[0-9]+[smh]$")
     alerts: list[AlertRule] = []
     alert_routing: AlertRouting | None = None
+    dashboards: list[Dashboard] = []
     backups: list[BackupSchedule] = []
     sso: SsoSettings
     database_allocation: dict[Name, list[Name]] = {}

@@ -11,6 +11,7 @@ from hearth.render.alerting import render_alertmanager_file, with_alerting
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
+from hearth.render.dashboards import with_dashboards
 from hearth.render.defaults import CHART_VERSION, metadata
 from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
@@ -140,7 +141,9 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
                 repo_url=chart.repo,
                 chart=chart.name,
                 version=chart.version,
-                values=with_alerting(resolved, component, dict(component.install.values)),
+                values=with_dashboards(
+                    resolved, component, with_alerting(resolved, component, dict(component.install.values))
+                ),
             )
             out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
     for name, component in sorted(resolved.catalog.components.items()):
