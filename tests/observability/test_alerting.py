@@ -256,3 +256,19 @@ def test_the_slack_webhook_is_a_file_vaults_agent_writes(files: dict[str, str]) 
 def test_a_backup_is_late_after_its_period(cron: str, seconds: int) -> None:
     """Daily, weekly, monthly and sub-hourly schedules: the longest gap between two runs."""
     assert cron_period_seconds(cron) == seconds
+
+
+def test_alertmanager_reads_the_webhook_through_the_components_vault_role() -> None:
+    """The agent's path is one the component's Vault policy reads, with the ServiceAccount its role binds."""
+    from hearth.render.secrets import vault_policy, vault_role
+
+    seed = resolve(load_catalog())
+    release = render_platform(seed).upstream["monitoring"]
+    alertmanager = release.values["alertmanager"]
+    annotations = alertmanager["alertmanagerSpec"]["podMetadata"]["annotations"]
+    path = annotations["vault.hashicorp.com/agent-inject-secret-slack-webhook"]
+    component = seed.component("monitoring")
+    assert f'path "{path}"' in vault_policy(seed, component)
+    assert annotations["vault.hashicorp.com/role"] == vault_role(component)["name"]
+    assert alertmanager["serviceAccount"]["name"] in vault_role(component)["bound_service_account_names"]
+    assert alertmanager["config"] == yaml.safe_load(render_platform(seed).files[ALERTMANAGER_FILE])

@@ -259,5 +259,8 @@ def with_alerting(resolved: Resolved, component: Component, values: dict[str, An
     }
     spec["podMetadata"] = pod_metadata
     alertmanager["alertmanagerSpec"] = spec
+    # The component's Vault role binds a ServiceAccount named after it (render/secrets.py vault_role): the chart
+    # creates Alertmanager's under that name (kube-prometheus-stack values alertmanager.serviceAccount).
+    alertmanager["serviceAccount"] = {**alertmanager.get("serviceAccount", {}), "create": True, "name": component.name}
     alertmanager["config"] = alertmanager_config(routing)
     return {**values, "alertmanager": alertmanager}
