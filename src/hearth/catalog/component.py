@@ -294,6 +294,9 @@ class Component(Strict):
     )
     egress: list[Egress] = Field(default=[], description="what the component reaches outside the cluster, and why")
     web: Web | None = None
+    public_tcp: list[PortName] = Field(
+        default=[], description="ports the gateway publishes as raw TCP through the tunnel (e.g. SMTP, IMAPS)"
+    )
     backup: Backup | None = None
     security: Security = Security()
     command: list[str] = []

@@ -47,9 +47,11 @@ from hearth.catalog.fields import (
     Threshold,
 )
 from hearth.catalog.platform import (
+    AlertRouting,
     AlertRule,
     BackupSchedule,
     Cni,
+    Dashboard,
     EvictionHard,
     Gateway,
     Kubelet,
@@ -60,6 +62,7 @@ from hearth.catalog.platform import (
     PortAllocation,
     ProxmoxHost,
     Reserved,
+    SeverityRoute,
     SsoSettings,
     StatedFigure,
     StatedOrder,
@@ -69,6 +72,7 @@ from hearth.catalog.platform import (
 
 __all__ = [
     "SAFE_SYSCTLS",
+    "AlertRouting",
     "AlertRule",
     "Backup",
     "BackupSchedule",
@@ -79,6 +83,7 @@ __all__ = [
     "Cni",
     "Component",
     "Cron",
+    "Dashboard",
     "EvictionHard",
     "Gateway",
     "Health",
@@ -105,6 +110,7 @@ __all__ = [
     "Retention",
     "Security",
     "SecurityException",
+    "SeverityRoute",
     "Sidecar",
     "SsoSettings",
     "StatedFigure",

@@ -9,9 +9,9 @@ listed twice, replicas of a DaemonSet) are in ``hearth.catalog.checks``, which n
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hearth.catalog.fields import (
     Address,
@@ -69,6 +69,11 @@ class Gateway(Strict):
     wireguard_subnet: Network
     listen_port: PortNumber
     services: list[str] = []
+    tls: Literal["acme", "operator"] = Field(
+        default="acme",
+        description="how the edge Traefik gets its certificates: Let's Encrypt (ACME HTTP-01 on port 80), or files "
+        "the operator puts on the VPS",
+    )
 
 
 class PortAllocation(Strict):
@@ -112,6 +117,48 @@ class AlertRule(Strict):
     expr: str
     for_: str = Field(alias="for", pattern=r"^[0-9]+[smhd]$")
     summary: str
+    runbook: str = Field(default="", description="what the person paged does first: the alert's runbook annotation")
+    source: str = Field(default="seed", description="who asks for the alert: the seed, or hearth (with why)")
+
+
+Duration = Annotated[str, Field(pattern=r"^[0-9]+[smh]$")]
+
+
+class SeverityRoute(Strict):
+    """How Alertmanager groups and repeats one severity's notifications, and the Slack channel they go to."""
+
+    severity: Literal["critical", "warning", "info"]
+    channel: str = Field(pattern=r"^#[a-z0-9_-]+$")
+    group_wait: Duration
+    group_interval: Duration
+    repeat_interval: Duration
+
+
+class Dashboard(Strict):
+    """A Grafana dashboard from grafana.com, pinned by its ID and revision, and the data source it reads."""
+
+    name: Name
+    title: str
+    gnet_id: int = Field(gt=0)
+    revision: int = Field(gt=0)
+    datasource: str
+
+
+class AlertRouting(Strict):
+    """Alertmanager's routing: severities to Slack, with the webhook URL in a file Vault's agent writes."""
+
+    group_by: list[str] = Field(min_length=1)
+    webhook_secret: str = Field(description="Vault KV path (mount/path#key) of the Slack webhook URL")
+    routes: list[SeverityRoute] = Field(min_length=1)
+
+    @field_validator("routes")
+    @classmethod
+    def _one_route_per_severity(cls, routes: list[SeverityRoute]) -> list[SeverityRoute]:
+        names = [r.severity for r in routes]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"severity {dup[0]} is routed twice")
+        return routes
 
 
 class BackupSchedule(Strict):
@@ -273,6 +320,8 @@ class Platform(Strict):
     namespaces: list[Namespace]
     scrape_interval: str = Field(pattern=r"^[0-9]+[smh]$")
     alerts: list[AlertRule] = []
+    alert_routing: AlertRouting | None = None
+    dashboards: list[Dashboard] = []
     backups: list[BackupSchedule] = []
     sso: SsoSettings
     database_allocation: dict[Name, list[Name]] = {}

@@ -106,23 +106,27 @@ def render_service_monitor(resolved: Resolved, component: Component) -> list[Man
 
 def rule_groups(resolved: Resolved) -> list[dict[str, Any]]:
     """The platform's alerts as Prometheus rule groups (the shape of a rules file and of a PrometheusRule spec)."""
+    from hearth.render.alerting import alert_groups  # imports this module's monitors
+
     rules = [
         {
             "alert": alert.name,
             "expr": alert.expr,
             "for": alert.for_,
             "labels": {"severity": alert.severity},
-            "annotations": {"summary": alert.summary},
+            "annotations": {"summary": alert.summary, **({"runbook": alert.runbook} if alert.runbook else {})},
         }
         for alert in resolved.catalog.platform.alerts
     ]
-    return [{"name": RULE_GROUP, "rules": rules}] if rules else []
+    return ([{"name": RULE_GROUP, "rules": rules}] if rules else []) + alert_groups(resolved)
 
 
 def render_prometheus_rule(resolved: Resolved, component: Component) -> list[Manifest]:
     """The PrometheusRule holding ``platform.alerts``, for the component that provides ``metrics``."""
+    if "metrics" not in component.capabilities():
+        return []
     groups = rule_groups(resolved)
-    if "metrics" not in component.capabilities() or not groups:
+    if not groups:
         return []
     labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
     return [

@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable
 
 from hearth.catalog.models import Component
+from hearth.edge.render import render_edge
+from hearth.render.alerting import render_alertmanager_file, with_alerting
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
+from hearth.render.dashboards import with_dashboards
 from hearth.render.defaults import CHART_VERSION, metadata
 from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
@@ -32,6 +35,8 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_pki_files,
     render_rules_file,
     render_claims,
+    render_edge,
+    render_alertmanager_file,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
@@ -136,7 +141,9 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
                 repo_url=chart.repo,
                 chart=chart.name,
                 version=chart.version,
-                values=dict(component.install.values),
+                values=with_dashboards(
+                    resolved, component, with_alerting(resolved, component, dict(component.install.values))
+                ),
             )
             out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
     for name, component in sorted(resolved.catalog.components.items()):
