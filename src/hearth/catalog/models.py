@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hearth.catalog.provisioning import Provisioning
 from hearth.quantity import QuantityError, byte_count, millicores, parse_quantity
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -361,6 +362,7 @@ class Platform(Strict):
     sso: SsoSettings
     database_allocation: dict[Name, list[Name]] = {}
     stated_orders: list[StatedOrder] = []
+    provisioning: Provisioning = Provisioning()
     stated_figures: list[StatedFigure] = []
     kubelet: Kubelet = Kubelet()
     system_pods: list[SystemPod] = []

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from hearth.catalog.models import Component
+from hearth.provision import render_ansible
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
@@ -32,6 +33,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_pki_files,
     render_rules_file,
     render_claims,
+    render_ansible,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
