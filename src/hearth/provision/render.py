@@ -95,7 +95,13 @@ def playbook() -> list[dict[str, Any]]:
         },
         {"name": "CNI: Calico as the catalog states it", **local, "tags": ["cni"], "roles": ["cni"]},
         {"name": "Storage: OpenEBS hostpath", **local, "tags": ["storage"], "roles": ["storage"]},
-        {"name": "Gateway: Pangolin on the VPS", "hosts": "gateway", "tags": ["gateway"], "roles": ["pangolin"]},
+        {
+            "name": "Gateway: Pangolin on the VPS",
+            "hosts": "gateway",
+            "gather_facts": False,
+            "tags": ["gateway"],
+            "roles": ["pangolin"],
+        },
         {"name": "Platform: prerequisites, base, apps, verify", **local, "roles": ["infrastructure"]},
         {
             "name": "Monitoring: targets and alert rules",

@@ -32,7 +32,7 @@ PROXMOX_TASKS = f"""\
     that:
       - proxmox_token_id | length > 0
       - proxmox_token_secret | length > 0
-    fail_msg: Set PROXMOX_TOKEN_ID (user@realm!name) and PROXMOX_TOKEN_SECRET in the environment.
+    fail_msg: Set PROXMOX_TOKEN_ID (the token's name) and PROXMOX_TOKEN_SECRET in the environment.
     quiet: true
 
 - name: Clone the node VMs from the cloud-init template
