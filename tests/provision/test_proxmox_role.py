@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Run
 from fake_proxmox import FakeProxmox, serve
 
+from conftest import Run
 from hearth.catalog.models import Catalog
 from hearth.quantity import byte_count
 
