@@ -44,6 +44,7 @@ def _run_role(ansible_dir: Path, run_ansible: Run, port: int, cert: Path, key_fi
         env={"PROXMOX_TOKEN_ID": TOKEN_NAME, "PROXMOX_TOKEN_SECRET": TOKEN_SECRET, "REQUESTS_CA_BUNDLE": str(cert)},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    assert TOKEN_SECRET not in done.stdout + done.stderr
     return done.stdout
 
 

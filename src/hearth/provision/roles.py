@@ -134,6 +134,7 @@ KUBESPRAY_TASKS = """\
 
 CNI_TASKS = """\
 ---
+# Read-only: every task runs unchanged under --check.
 # Calico as the catalog states it: the default pool's encapsulation and CIDR, and every node Ready.
 - name: Read Calico's default IPv4 pool
   kubernetes.core.k8s_info:
@@ -170,6 +171,7 @@ CNI_TASKS = """\
 
 STORAGE_TASKS = """\
 ---
+# kubernetes.core.helm supports --check --diff.
 # OpenEBS local PV hostpath from its pinned chart, and the StorageClass the platform's claims use.
 - name: Install the OpenEBS hostpath provisioner
   kubernetes.core.helm:
@@ -220,6 +222,7 @@ pangolin_newt_secret_value: "{{ lookup('ansible.builtin.env', 'NEWT_SECRET') }}"
 
 PANGOLIN_TASKS = """\
 ---
+# copy, docker_compose_v2 and k8s support --check (copy and k8s also --diff); the health wait is a read.
 # The gateway VPS: Pangolin, Gerbil and Traefik from the rendered compose project, then the connector's credentials.
 - name: Copy the gateway's compose project and configs
   ansible.builtin.copy:
@@ -264,6 +267,9 @@ PANGOLIN_TASKS = """\
 
 INFRASTRUCTURE_MAIN = """\
 ---
+# The platform: `hearth apply` once per component in deploy order (components.yml, tagged from the graph).
+# --check: ansible.builtin.command has no check mode, so Ansible skips the apply tasks; run `hearth plan --tags`
+# for what they would do. The prerequisites and verify tasks only read and run in check mode too.
 - name: Prerequisites
   ansible.builtin.import_tasks: prerequisites.yml
   tags: [prerequisites]
@@ -366,6 +372,7 @@ MONITORING_TASKS = """\
 
 BACKUP_TASKS = """\
 ---
+# kubernetes.core.k8s supports --check --diff; under --check the first backup is not created, so its wait is skipped.
 # Velero: the backup location is Available, then a first backup (created once; its name is fixed).
 - name: Wait for Velero's backup location to be available
   kubernetes.core.k8s_info:
@@ -405,4 +412,5 @@ BACKUP_TASKS = """\
   until: backup_first.resources | map(attribute='status.phase', default='') | first in ['Completed']
   retries: 60
   delay: 10
+  when: not ansible_check_mode
 """
