@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import re
-import subprocess
 from collections.abc import Iterator
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fake_proxmox import FakeProxmox, serve
 
 from conftest import Run
@@ -17,15 +22,36 @@ from hearth.quantity import byte_count
 TOKEN_NAME, TOKEN_SECRET = "ci", "not-a-real-secret"
 
 
+def self_signed_loopback_cert(cert: Path, key: Path) -> None:
+    """A one-day self-signed certificate for 127.0.0.1 (cryptography comes with ansible-core)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private, hashes.SHA256())
+    )
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+
+
 @pytest.fixture
 def fake(seed_catalog: Catalog, tmp_path: Path) -> Iterator[tuple[FakeProxmox, int, Path]]:
     """A fake Proxmox node holding the catalog's template, served with a certificate made here."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    self_signed_loopback_cert(cert, key)
     px = seed_catalog.platform.provisioning.proxmox
     state = FakeProxmox(node=px.node, token=f"PVEAPIToken={px.api_user}!{TOKEN_NAME}={TOKEN_SECRET}")
     state.add_template(px.template_vmid, px.storage)
