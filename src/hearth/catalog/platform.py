@@ -28,6 +28,7 @@ from hearth.catalog.fields import (
     Strict,
     Threshold,
 )
+from hearth.catalog.provisioning import Provisioning
 from hearth.quantity import byte_count, millicores
 
 
@@ -319,6 +320,7 @@ class Platform(Strict):
     ports: list[PortAllocation] = []
     namespaces: list[Namespace]
     scrape_interval: str = Field(pattern=r"^[0-9]+[smh]$")
+    provisioning: Provisioning = Provisioning()
     alerts: list[AlertRule] = []
     alert_routing: AlertRouting | None = None
     dashboards: list[Dashboard] = []

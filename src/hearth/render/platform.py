@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hearth.catalog.models import Component
 from hearth.edge.render import render_edge
+from hearth.provision import render_ansible
 from hearth.render.alerting import render_alertmanager_file, with_alerting
 from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
 from hearth.render.claims import render_claims
@@ -37,6 +38,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_claims,
     render_edge,
     render_alertmanager_file,
+    render_ansible,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 

@@ -1,0 +1,172 @@
+"""``build/ansible``: inventory, group_vars, the seed's pipeline as plays, and the roles, from the catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from hearth.graph import DependencyGraph
+from hearth.provision import roles
+from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
+from hearth.provision.tags import component_task_tags
+from hearth.render.velero_pods import velero_namespace
+from hearth.resolve import Resolved, providers
+
+ROOT = "ansible"
+HEADER = "# Rendered by hearth from the catalog. Do not edit: change the catalog and run `hearth render`.\n"
+
+ANSIBLE_CFG = """\
+# Rendered by hearth. Collections and kubespray come from requirements.yml (ansible-galaxy install -r).
+[defaults]
+inventory = inventory/hosts.ini
+roles_path = roles
+collections_path = collections
+host_key_checking = True
+interpreter_python = auto_silent
+stdout_callback = default
+
+[ssh_connection]
+pipelining = True
+"""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indents a list under its key, as yamllint's default (and ansible-lint's yaml rule) expects."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _yaml(data: Any) -> str:
+    return HEADER + "---\n" + yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=160, default_flow_style=False)
+
+
+def requirements(resolved: Resolved) -> dict[str, Any]:
+    """requirements.yml: kubespray as a collection from its git tag, and the collections the roles use.
+
+    The collection versions are those ansible 9.8.0 bundles, the release kubespray v2.26's requirements.txt pins.
+    """
+    prov = resolved.catalog.platform.provisioning
+    return {
+        "collections": [
+            {"name": prov.kubespray_repo, "type": "git", "version": prov.kubespray_version},
+            {"name": "community.general", "version": "8.6.3"},
+            {"name": "kubernetes.core", "version": "2.4.2"},
+            {"name": "community.docker", "version": "3.11.0"},
+        ]
+    }
+
+
+def playbook() -> list[dict[str, Any]]:
+    """all.yml: the seed's pipeline, prepare -> proxmox -> kubespray -> cni -> storage; gateway; prerequisites ->
+    base -> apps -> verify (the infrastructure role); monitoring -> backup."""
+    local = {"hosts": "controller", "gather_facts": False}
+    return [
+        {
+            "name": "Prepare the controller",
+            **local,
+            "tags": ["prepare"],
+            "tasks": [
+                {
+                    "name": "Require the ansible-core kubespray's release supports",
+                    "ansible.builtin.assert": {
+                        "that": [
+                            "ansible_version.full is version('2.16.4', '>=')",
+                            "ansible_version.full is version('2.17.0', '<')",
+                        ],
+                        "quiet": True,
+                    },
+                }
+            ],
+        },
+        {"name": "Proxmox: the node VMs", **local, "tags": ["proxmox"], "roles": ["proxmox"]},
+        {
+            "name": "Kubespray: checks before the cluster playbook",
+            "hosts": "k8s_cluster",
+            "gather_facts": False,
+            "tags": ["kubespray"],
+            "roles": ["kubespray"],
+        },
+        {
+            "name": "Kubespray: the cluster",
+            "ansible.builtin.import_playbook": "kubernetes_sigs.kubespray.cluster",
+            "tags": ["kubespray"],
+        },
+        {"name": "CNI: Calico as the catalog states it", **local, "tags": ["cni"], "roles": ["cni"]},
+        {"name": "Storage: OpenEBS hostpath", **local, "tags": ["storage"], "roles": ["storage"]},
+        {
+            "name": "Gateway: Pangolin on the VPS",
+            "hosts": "gateway",
+            "gather_facts": False,
+            "tags": ["gateway"],
+            "roles": ["pangolin"],
+        },
+        {"name": "Platform: prerequisites, base, apps, verify", **local, "roles": ["infrastructure"]},
+        {
+            "name": "Monitoring: targets and alert rules",
+            **local,
+            "tags": ["verify-monitoring"],
+            "roles": ["monitoring"],
+        },
+        {"name": "Backup: location and a first backup", **local, "tags": ["verify-backup"], "roles": ["backup"]},
+    ]
+
+
+def component_tasks(resolved: Resolved) -> list[dict[str, Any]]:
+    """One `hearth apply` per component in deploy order, tagged so --tags selects as `hearth plan --tags` does."""
+    graph = DependencyGraph.from_catalog(resolved.catalog)
+    tags = component_task_tags(graph)
+    plan = graph.plan(graph.select(None))
+    out = []
+    for name in [n for wave in plan.waves for n in wave]:
+        component = resolved.catalog.components[name]
+        out.append(
+            {
+                "name": f"Apply {name} ({component.namespace}, wave {plan.wave_of[name]})",
+                "ansible.builtin.command": {"argv": "{{ infrastructure_argv + infrastructure_apply_options }}"},
+                "vars": {"infrastructure_argv": ["hearth", "apply", "--tags", name, "--no-deps"]},
+                "register": "infrastructure_apply",
+                # `hearth apply` says "unchanged" when every release of the component is as rendered.
+                "changed_when": "'unchanged' not in infrastructure_apply.stdout",
+                "tags": tags[name],
+            }
+        )
+    return out
+
+
+def render_ansible(resolved: Resolved) -> dict[str, str]:
+    """Every file of build/ansible (relative build path -> text), from the resolved catalog."""
+    platform = resolved.catalog.platform
+    comps = resolved.catalog.components
+    metrics = providers(resolved, "metrics")
+    group_all = all_vars(
+        platform,
+        {name: c.namespace for name, c in sorted(comps.items())},
+        [a.name for a in platform.alerts],
+        velero_namespace(resolved),
+    )
+    group_all["monitoring_namespace"] = metrics[0].namespace if metrics else ""
+    files = {
+        "ansible.cfg": ANSIBLE_CFG,
+        "requirements.yml": _yaml(requirements(resolved)),
+        "all.yml": _yaml(playbook()),
+        "inventory/hosts.ini": render_hosts_ini(platform),
+        "inventory/group_vars/all/hearth.yml": _yaml(group_all),
+        "inventory/group_vars/k8s_cluster/k8s-cluster.yml": _yaml(k8s_cluster_vars(platform)),
+        "roles/proxmox/defaults/main.yml": roles.PROXMOX_DEFAULTS,
+        "roles/proxmox/tasks/main.yml": roles.PROXMOX_TASKS,
+        "roles/kubespray/tasks/main.yml": roles.KUBESPRAY_TASKS,
+        "roles/cni/tasks/main.yml": roles.CNI_TASKS,
+        "roles/storage/tasks/main.yml": roles.STORAGE_TASKS,
+        "roles/pangolin/defaults/main.yml": roles.PANGOLIN_DEFAULTS,
+        "roles/pangolin/tasks/main.yml": roles.PANGOLIN_TASKS,
+        "roles/infrastructure/defaults/main.yml": roles.INFRASTRUCTURE_DEFAULTS,
+        "roles/infrastructure/tasks/main.yml": roles.INFRASTRUCTURE_MAIN,
+        "roles/infrastructure/tasks/prerequisites.yml": roles.INFRASTRUCTURE_PREREQUISITES,
+        "roles/infrastructure/tasks/components.yml": _yaml(component_tasks(resolved)),
+        "roles/infrastructure/tasks/verify.yml": roles.INFRASTRUCTURE_VERIFY,
+        "roles/monitoring/tasks/main.yml": roles.MONITORING_TASKS,
+        "roles/backup/tasks/main.yml": roles.BACKUP_TASKS,
+    }
+    return {f"{ROOT}/{path}": text for path, text in files.items()}
