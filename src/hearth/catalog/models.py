@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hearth.catalog.secrets_init import SecretsInit
 from hearth.quantity import QuantityError, byte_count, millicores, parse_quantity
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -650,6 +651,7 @@ class Component(Strict):
     tags: list[Name] = []
     startup_seconds: int = Field(default=30, ge=0)
     sources: list[str] = []
+    secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")
 
     @model_validator(mode="after")
     def _coherent(self) -> Component:
