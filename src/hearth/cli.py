@@ -17,9 +17,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from hearth import __version__
+from hearth import bootstrap as bootstrap_lib
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
+from hearth.commands import bootstrap as bootstrap_cmd
 from hearth.commands import check as check_cmd
 from hearth.commands import deploy as deploy_cmd
 from hearth.commands import plan as plan_cmd
@@ -278,6 +280,56 @@ def check_command(
         else:
             audit = check_cmd.check_catalog(load(platform), progress)
     report_and_exit(audit, output)
+
+
+class BootstrapOutput(StrEnum):
+    """Formats of ``hearth bootstrap``."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command("bootstrap")
+def bootstrap_command(
+    platform: PlatformOpt = None,
+    build: Annotated[
+        Path | None, typer.Option("--build", "-b", help="Apply this rendered build instead of rendering the catalog.")
+    ] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this step (repeatable).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read the state and list what each step would change.")
+    ] = False,
+    output: Annotated[BootstrapOutput, typer.Option("--output", "-o", help="table or json.")] = BootstrapOutput.table,
+    keys_file: Annotated[
+        Path | None,
+        typer.Option("--keys-file", help="Vault's key file: written once (mode 0600) by init, read to unseal."),
+    ] = None,
+    vault_addr: Annotated[
+        str | None, typer.Option("--vault-addr", help="Vault address (default VAULT_ADDR, else the build's issuer).")
+    ] = None,
+    kubernetes_ca: Annotated[
+        Path | None,
+        typer.Option("--kubernetes-ca", help="API server CA (PEM) for a Vault outside the cluster."),
+    ] = None,
+) -> None:
+    """Bring Vault from empty to configured and apply the rendered grants; each step changes only what differs.
+
+    Steps run in dependency order and report created / unchanged / failed; a second run reports every step
+    unchanged. Secrets are read from the key file or VAULT_TOKEN, never from argv. Exit 1 when a step fails.
+    """
+    catalog = load(platform)
+    json_output = output is BootstrapOutput.json
+
+    def show(result: bootstrap_lib.StepResult) -> None:
+        if not json_output:
+            err.print(f"[dim]> {escape(bootstrap_cmd.progress_line(result))}[/dim]")
+
+    with user_errors():
+        files = bootstrap_cmd.build_files(catalog, build)
+        options = bootstrap_lib.Options(vault_address=vault_addr, keys_file=keys_file, kubernetes_ca=kubernetes_ca)
+        results = bootstrap_lib.bootstrap(catalog, files, options, only=only, dry_run=dry_run, progress=show)
+    bootstrap_cmd.print_results(results, out, sys.stdout, json_output=json_output)
+    raise typer.Exit(1 if bootstrap_lib.failed(results) else 0)
 
 
 class ReachOutput(StrEnum):

@@ -27,6 +27,7 @@ from hearth.catalog.fields import (
     Retention,
     Strict,
 )
+from hearth.catalog.secrets_init import SecretsInit
 from hearth.quantity import parse_quantity
 
 
@@ -298,6 +299,7 @@ class Component(Strict):
         default=[], description="ports the gateway publishes as raw TCP through the tunnel (e.g. SMTP, IMAPS)"
     )
     backup: Backup | None = None
+    secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")
     security: Security = Security()
     command: list[str] = []
     args: list[str] = []

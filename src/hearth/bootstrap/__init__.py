@@ -1,0 +1,73 @@
+"""``hearth bootstrap``: bring Vault from empty to configured and make every rendered grant real, idempotently.
+
+Each step reads the current state and changes only what differs (``model``); ``runner`` runs them in order and
+reports created / unchanged / failed. What is applied comes from the rendered build (``build``), the init facts
+from the catalog (``Component.secrets_init`` of the secrets provider), secrets only from Vault or the operator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hearth.bootstrap.build import Build
+from hearth.bootstrap.model import Status, Step, StepResult
+from hearth.bootstrap.runner import Progress, run_steps, select
+from hearth.bootstrap.vault import Vault, VaultFacts, vault_steps
+from hearth.catalog.models import Catalog
+
+__all__ = ["Options", "Status", "StepResult", "bootstrap", "plan_steps", "vault_facts"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Where the bootstrap reaches and what the operator supplies (paths only: secrets stay in files or env)."""
+
+    vault_address: str | None = None
+    keys_file: Path | None = None
+    vault_token: str | None = None
+    kubernetes_ca: Path | None = None
+
+
+def vault_facts(catalog: Catalog) -> VaultFacts:
+    """The init facts of the catalog's secrets provider (the component that provides ``secrets``)."""
+    stating = [c for c in catalog.components.values() if c.secrets_init is not None]
+    if len(stating) != 1:
+        raise ValueError(f"exactly one component must state secrets_init, found {len(stating)}")
+    init = stating[0].secrets_init
+    assert init is not None
+    return VaultFacts(init=init, platform=catalog.platform.name, domain=catalog.platform.domain)
+
+
+def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> list[Step]:
+    """Every bootstrap step in dependency order, for this catalog and rendered build."""
+    build = Build(files)
+    server, _ = build.cluster_issuer()
+    address = options.vault_address or os.environ.get("VAULT_ADDR") or os.environ.get("BAO_ADDR") or server
+    token = options.vault_token if options.vault_token is not None else os.environ.get("VAULT_TOKEN")
+    vault = Vault(address=address, keys_file=options.keys_file, token=token or None)
+    ca = options.kubernetes_ca.read_text() if options.kubernetes_ca is not None else None
+    return vault_steps(vault, build, vault_facts(catalog), ca)
+
+
+def bootstrap(
+    catalog: Catalog,
+    files: Mapping[str, str],
+    options: Options,
+    *,
+    only: list[str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> list[StepResult]:
+    """Plan the steps, keep those ``only`` names (all by default) and run them; the results in order."""
+    steps = select(plan_steps(catalog, files, options), only)
+    if progress is None:
+        return run_steps(steps, dry_run=dry_run)
+    return run_steps(steps, dry_run=dry_run, progress=progress)
+
+
+def failed(results: list[StepResult]) -> bool:
+    """Whether a step failed (the command's exit status 1)."""
+    return any(r.status is Status.failed for r in results)

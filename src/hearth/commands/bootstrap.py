@@ -1,0 +1,49 @@
+"""``hearth bootstrap``: the build to apply (rendered now, or read from --build) and the report of the steps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hearth.bootstrap import StepResult
+from hearth.bootstrap.build import read_build
+from hearth.catalog.models import Catalog
+from hearth.commands.render import render_files
+
+STYLE = {"created": "green", "unchanged": "dim", "failed": "red", "planned": "yellow", "skipped": "dim"}
+
+
+def build_files(catalog: Catalog, build: Path | None) -> dict[str, str]:
+    """The files of ``build`` when given, else the catalog rendered in memory (nothing written)."""
+    return read_build(build) if build is not None else render_files(catalog).files
+
+
+def progress_line(result: StepResult) -> str:
+    """One line of progress on stderr: step, status, how many changes."""
+    extra = f" ({len(result.changes)} changes)" if result.changes else ""
+    error = f": {result.error}" if result.error else ""
+    return f"{result.name}: {result.status}{extra}{error}"
+
+
+def table(results: list[StepResult]) -> Table:
+    """The report: one row per step with its status and its changes (made, or planned in a dry run)."""
+    out = Table(title="hearth bootstrap")
+    for column in ("step", "status", "changes"):
+        out.add_column(column)
+    for r in results:
+        lines = [escape(c) for c in r.changes] + ([f"[red]{escape(r.error)}[/red]"] if r.error else [])
+        out.add_row(r.name, f"[{STYLE[str(r.status)]}]{r.status}[/]", "\n".join(lines) or escape(r.summary))
+    return out
+
+
+def print_results(results: list[StepResult], console: Console, stream: TextIO, *, json_output: bool) -> None:
+    """The report as a table on ``console`` or as JSON on ``stream``."""
+    if json_output:
+        stream.write(json.dumps({"steps": [r.as_json() for r in results]}, indent=2) + "\n")
+    else:
+        console.print(table(results))
