@@ -34,7 +34,7 @@ def seed() -> Resolved:
 
 @pytest.fixture(scope="module")
 def files(seed: Resolved) -> dict[str, str]:
-    """``build/edge/`` of the seed platform."""
+    """``build/gateway/`` of the seed platform."""
     return render_edge(seed)
 
 
@@ -45,7 +45,7 @@ def _doc(files: dict[str, str], path: str) -> dict[str, Any]:
 
 
 def test_edge_files_are_a_file_renderer() -> None:
-    """``hearth render`` writes build/edge/ through the one list of plain-file renderers."""
+    """``hearth render`` writes build/gateway/ through the one list of plain-file renderers."""
     assert render_edge in FILE_RENDERERS
 
 

@@ -1,4 +1,4 @@
-"""The gateway VPS and its end of the tunnel, as files: ``build/edge/``.
+"""The gateway VPS and its end of the tunnel, as files: ``build/gateway/``.
 
 The seed puts a public VPS in front of the cluster: Pangolin (the tunnel's control plane), Gerbil (its WireGuard
 server) and an edge Traefik that terminates TLS and hands every public hostname to the cluster Traefik through the

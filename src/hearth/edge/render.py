@@ -1,4 +1,4 @@
-"""The gateway VPS's files (``build/edge/``): compose file, Pangolin config, edge Traefik, Newt's blueprint.
+"""The gateway VPS's files (``build/gateway/``): compose file, Pangolin config, edge Traefik, Newt's blueprint.
 
 Traffic, as the seed draws it: Internet -> edge Traefik on the VPS (TLS termination) -> WireGuard (Gerbil on the
 VPS, Newt in the cluster) -> cluster Traefik -> services. Newt is a userspace WireGuard client: the gateway reaches
@@ -31,7 +31,7 @@ import yaml
 from hearth.edge.public import PublicHost, PublicTcp, cluster_ingress, public_hosts, public_tcp
 from hearth.resolve import Resolved
 
-EDGE_DIR = "edge"
+EDGE_DIR = "gateway"
 COMPOSE_FILE = f"{EDGE_DIR}/docker-compose.yml"
 PANGOLIN_CONFIG = f"{EDGE_DIR}/config/config.yml"
 TRAEFIK_STATIC = f"{EDGE_DIR}/config/traefik/traefik_config.yml"
@@ -291,7 +291,7 @@ def _blueprint(resolved: Resolved, hosts: list[PublicHost], tcp: list[PublicTcp]
 
 
 def render_edge(resolved: Resolved) -> dict[str, str]:
-    """``build/edge/``: what the gateway VPS runs (module docstring); one entry of ``FILE_RENDERERS``.
+    """``build/gateway/``: what the gateway VPS runs (module docstring); one entry of ``FILE_RENDERERS``.
 
     Nothing when the platform has no cluster Traefik to publish through, or nothing to publish.
     """
