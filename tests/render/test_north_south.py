@@ -69,6 +69,8 @@ def test_only_declared_pods_reach_outside(hearth: RunHearth, seed_build: Path) -
         # the internet egress is any public address, the gateway's included
         ("service/monitoring-alertmanager", INTERNET, 443, "TCP"),
         ("service/monitoring-alertmanager", GATEWAY, 443, "TCP"),
+        ("service/monitoring-grafana", INTERNET, 443, "TCP"),
+        ("service/monitoring-grafana", GATEWAY, 443, "TCP"),
         ("social/stalwart", INTERNET, 25, "TCP"),
         ("social/stalwart", GATEWAY, 25, "TCP"),
     }
