@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from provision_helpers import Run, write_ansible
 
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
-from hearth.provision import render_ansible
-from hearth.resolve import resolve
 
 BIN = Path(sys.executable).parent
 
@@ -33,15 +31,6 @@ STUB_CLUSTER = """\
       ansible.builtin.debug:
         msg: kubespray is stubbed in hearth's tests
 """
-
-
-def write_ansible(catalog: Catalog, root: Path) -> Path:
-    """Render build/ansible for ``catalog`` under ``root``; returns the ansible directory."""
-    for rel, text in render_ansible(resolve(catalog)).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root / "ansible"
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +64,6 @@ def ansible_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "NO_COLOR": "1",
     }
     return env
-
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fake_proxmox import FakeProxmox, serve
+from provision_helpers import Run
 
-from conftest import Run
 from hearth.catalog.models import Catalog
 from hearth.quantity import byte_count
 
