@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_tools import Run, write_ansible
 
-from conftest import Run, write_ansible
 from hearth.catalog.models import Catalog
 from hearth.commands.plan import build_plan
 

@@ -9,13 +9,13 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
+from ansible_tools import Run
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fake_proxmox import FakeProxmox, serve
 
-from conftest import Run
 from hearth.catalog.models import Catalog
 from hearth.quantity import byte_count
 
