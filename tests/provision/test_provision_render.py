@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
+import yaml
 
 from hearth.catalog.models import Catalog
 from hearth.graph import DependencyGraph
@@ -72,3 +75,17 @@ def test_tokens_come_from_the_environment_never_a_file(seed_catalog: Catalog) ->
     secrets = ["proxmox_token_secret:", "pangolin_newt_secret_value:"]
     lines = [line for text in files.values() for line in text.splitlines() if any(s in line for s in secrets)]
     assert lines and all("lookup('ansible.builtin.env'," in line for line in lines)
+
+
+def test_requirements_pin_kubespray_and_the_collections_the_tests_run(seed_catalog: Catalog) -> None:
+    """kubespray at the catalog's tag; every collection at the version the installed ansible bundles (tested)."""
+    import ansible_collections
+
+    reqs = yaml.safe_load(render_ansible(resolve(seed_catalog))["ansible/requirements.yml"])["collections"]
+    kubespray, *collections = reqs
+    assert kubespray == {"name": "https://github.com/kubernetes-sigs/kubespray", "type": "git", "version": "v2.26.0"}
+    root = Path(next(iter(ansible_collections.__path__)))
+    for entry in collections:
+        namespace, name = entry["name"].split(".")
+        manifest = json.loads((root / namespace / name / "MANIFEST.json").read_text())
+        assert entry["version"] == manifest["collection_info"]["version"], entry["name"]

@@ -53,7 +53,8 @@ class Provisioning(_Strict):
 
     # bring-up.md: v2.26.x is the kubespray line with checksums for Kubernetes v1.28.5 and Calico v3.28.0.
     kubespray_version: str = Field(default="v2.26.0", pattern=r"^v2\.[0-9]+\.[0-9]+$")
-    kubespray_repo: str = "https://github.com/kubernetes-sigs/kubespray.git"
+    # kubespray docs/ansible/ansible_collection.md: requirements.yml `name: <this repo>, type: git, version: <tag>`.
+    kubespray_repo: str = "https://github.com/kubernetes-sigs/kubespray"
     proxmox: ProxmoxApi = ProxmoxApi()
     # Source: openebs/dynamic-localpv-provisioner deploy/helm/charts/Chart.yaml (chart localpv-provisioner 4.x),
     # repository https://openebs.github.io/dynamic-localpv-provisioner.

@@ -72,6 +72,8 @@ def k8s_cluster_vars(platform: Platform) -> dict[str, Any]:
     ipip, vxlan = calico_modes(platform.cni.mode)
     out: dict[str, Any] = {
         "ansible_user": platform.provisioning.proxmox.ciuser,
+        # kubespray's playbooks expect to run as root on the nodes (its docs run them with --become).
+        "ansible_become": True,
         "kube_version": platform.kubernetes_version,
         "kube_network_plugin": platform.cni.name,
         "kube_pods_subnet": str(platform.pod_cidr),

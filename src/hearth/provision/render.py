@@ -54,6 +54,11 @@ def requirements(resolved: Resolved) -> dict[str, Any]:
             {"name": "community.general", "version": "8.6.3"},
             {"name": "kubernetes.core", "version": "2.4.2"},
             {"name": "community.docker", "version": "3.11.0"},
+            # kubespray's own collection dependencies (its galaxy.yml), at the versions ansible 9.8.0 bundles.
+            {"name": "ansible.utils", "version": "2.12.0"},
+            {"name": "ansible.netcommon", "version": "5.3.0"},
+            {"name": "ansible.posix", "version": "1.5.4"},
+            {"name": "community.crypto", "version": "2.21.0"},
         ]
     }
 

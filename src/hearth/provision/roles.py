@@ -122,7 +122,6 @@ KUBESPRAY_TASKS = """\
     fail_msg: kubespray v2.26 (playbooks/ansible_version.yml) needs 2.16.4 <= ansible-core < 2.17
     quiet: true
   run_once: true
-  delegate_to: localhost
 
 - name: Require an address kubespray binds to on every node
   ansible.builtin.assert:
