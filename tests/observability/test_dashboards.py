@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -43,7 +45,9 @@ def test_the_seeds_dashboards_are_provisioned_pinned(
 def test_every_dashboard_reads_a_data_source_grafana_has(values: dict[str, Any]) -> None:
     """No dashboard names a data source that the values do not provision."""
     names = datasource_names(values)
-    for name, dashboard in values["grafana"]["dashboards"]["hearth"].items():
+    pinned = {n: d for n, d in values["grafana"]["dashboards"]["hearth"].items() if "gnetId" in d}
+    assert len(pinned) == 4
+    for name, dashboard in pinned.items():
         assert dashboard["datasource"] in names, name
 
 
@@ -62,3 +66,54 @@ def test_other_charts_values_are_left_alone(seed: Resolved) -> None:
     for name, release in platform.upstream.items():
         if name in seed.catalog.components and "metrics" not in seed.component(name).capabilities():
             assert release.values == dict(seed.component(name).install.values), name
+
+
+# Series every pod has, from kube-state-metrics (docs/metrics/workload/pod-metrics.md, cronjob-metrics.md) and the
+# kubelet's cAdvisor, and Velero's server metrics (pkg/metrics/metrics.go): what a generated query may use.
+KNOWN_METRICS = {
+    "kube_pod_status_ready",
+    "kube_pod_container_status_restarts_total",
+    "kube_pod_container_resource_requests",
+    "kube_cronjob_status_last_successful_time",
+    "container_cpu_usage_seconds_total",
+    "container_memory_working_set_bytes",
+    "velero_backup_last_successful_timestamp",
+}
+
+
+def _generated(values: dict[str, Any]) -> dict[str, Any]:
+    text = values["grafana"]["dashboards"]["hearth"]["hearth-components"]["json"]
+    dashboard = json.loads(text)
+    assert isinstance(dashboard, dict)
+    return dashboard
+
+
+def test_the_generated_dashboard_has_a_row_per_component_and_known_metrics_only(
+    seed: Resolved, values: dict[str, Any]
+) -> None:
+    """Valid JSON; a row per component with pods; its queries name only series some exporter provides."""
+    dashboard = _generated(values)
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    with_pods = sorted((n for n in seed.catalog.components if seed.pods_of(n)), key=str)
+    assert rows == [seed.component(n).display_name for n in with_pods]
+    names = datasource_names(values)
+    for panel in (p for p in dashboard["panels"] if p["type"] != "row"):
+        assert panel["datasource"]["uid"] in names, panel["title"]
+        for target in panel["targets"]:
+            metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", target["expr"]))
+            assert metrics and metrics <= KNOWN_METRICS, target["expr"]
+
+
+def test_backup_panels_name_the_schedules_and_cronjobs_hearth_renders(seed: Resolved, values: dict[str, Any]) -> None:
+    """Each "last successful backup" query selects a Velero Schedule or dump CronJob that exists in the build."""
+    platform = render_platform(seed)
+    manifests = [m for c in platform.charts.values() for m in c.manifests]
+    schedules = {m["metadata"]["name"] for m in manifests if m["kind"] == "Schedule"}
+    cronjobs = {m["metadata"]["name"] for m in manifests if m["kind"] == "CronJob"}
+    exprs = [t["expr"] for p in _generated(values)["panels"] if p["type"] != "row" for t in p["targets"]]
+    backups = [e for e in exprs if "last_successful" in e]
+    assert backups
+    for expr in backups:
+        found = re.search(r'(schedule|cronjob)="([^"]+)"', expr)
+        assert found is not None, expr
+        assert found.group(2) in (schedules if found.group(1) == "schedule" else cronjobs), expr

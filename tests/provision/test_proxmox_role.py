@@ -9,7 +9,6 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
-from provision_helpers import Run
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec

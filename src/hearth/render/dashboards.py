@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
+from hearth.render.dashboard_gen import UID, component_dashboard_json
 from hearth.resolve import Resolved, provider_endpoint
 
 PROVIDER = "hearth"
@@ -65,8 +66,11 @@ def with_dashboards(resolved: Resolved, component: Component, values: dict[str, 
         }
         grafana["dashboards"] = {
             PROVIDER: {
-                d.name: {"gnetId": d.gnet_id, "revision": d.revision, "datasource": d.datasource}
-                for d in platform.dashboards
+                **{
+                    d.name: {"gnetId": d.gnet_id, "revision": d.revision, "datasource": d.datasource}
+                    for d in platform.dashboards
+                },
+                UID: {"json": component_dashboard_json(resolved, PROMETHEUS_DATASOURCE)},
             }
         }
     if loki is not None:
