@@ -56,18 +56,20 @@ class Build:
         """``databases/<engine>.sql``: the grants' SQL per database connection name."""
         return self._under("databases/", ".sql")
 
-    def manifests(self) -> list[dict[str, Any]]:
-        """Every Kubernetes object under ``manifests/``."""
+    def manifests(self, kind: str) -> list[dict[str, Any]]:
+        """The Kubernetes objects of ``kind`` under ``manifests/`` (only files naming that kind are parsed)."""
         docs: list[dict[str, Any]] = []
+        marker = f"kind: {kind}\n"
         for path, text in sorted(self.files.items()):
-            if path.startswith("manifests/") and path.endswith((".yaml", ".yml")):
-                docs += [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+            if path.startswith("manifests/") and path.endswith((".yaml", ".yml")) and marker in text:
+                loaded = yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+                docs += [d for d in loaded if isinstance(d, dict) and d.get("kind") == kind]
         return docs
 
     def cluster_issuer(self) -> tuple[str, str]:
         """(server, path) of the Vault ClusterIssuer cert-manager signs with, e.g. ``pki/sign/<role>``."""
-        for doc in self.manifests():
-            vault = doc.get("spec", {}).get("vault") if doc.get("kind") == "ClusterIssuer" else None
+        for doc in self.manifests("ClusterIssuer"):
+            vault = doc.get("spec", {}).get("vault")
             if isinstance(vault, dict) and "path" in vault:
                 return str(vault.get("server", "")), str(vault["path"])
         raise ValueError("the build has no Vault ClusterIssuer (manifests/*.yaml kind ClusterIssuer spec.vault)")

@@ -443,8 +443,8 @@ def kubernetes_roles_step(vault: Vault, roles: dict[str, dict[str, Any]]) -> Ste
 def _longest_certificate(build: Build) -> str:
     durations = [
         str(doc["spec"]["duration"])
-        for doc in build.manifests()
-        if doc.get("kind") == "Certificate" and isinstance(doc.get("spec"), dict) and doc["spec"].get("duration")
+        for doc in build.manifests("Certificate")
+        if isinstance(doc.get("spec"), dict) and doc["spec"].get("duration")
     ]
     if not durations:
         return "2160h"
