@@ -20,7 +20,7 @@ from pathlib import Path
 from bench_reach import synthetic_platform, time_matrix
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
-from hearth.verify.audit import load_build
+from hearth.verify.build.audit import load_build
 from hearth.verify.reach import build_matrix
 from hearth.verify.report import run_check
 

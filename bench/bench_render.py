@@ -26,7 +26,7 @@ import yaml
 
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render_files
-from hearth.render.write import write_tree
+from hearth.render.package.write import write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO / ".tools" / "bin"

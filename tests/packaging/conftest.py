@@ -12,9 +12,9 @@ import pytest
 from packaging_helpers import SeedBuild
 
 from hearth.catalog.loader import load_catalog
-from hearth.render.packaging import package
+from hearth.render.package.files import package
+from hearth.render.package.write import write_tree
 from hearth.render.platform import render_platform
-from hearth.render.write import write_tree
 from hearth.resolve import resolve
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import Result
 
-from hearth.render.write import MARKER
+from hearth.render.package.write import MARKER
 
 #: The ``hearth`` fixture of tests/conftest.py: ``hearth(*args, cwd=None)`` runs the CLI in-process.
 RunHearth = Callable[..., Result]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from packaging_helpers import SeedBuild, load_docs, load_yaml
 
 from hearth.render.model import ChartRender, UpstreamRelease
-from hearth.render.packaging import (
+from hearth.render.package.files import (
     KUBE_VERSION_CONSTRAINT,
     VALUES_TEXT,
     chart_files,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hearth.render import write
-from hearth.render.write import MARKER, dump_all, dump_yaml, write_tree
+from hearth.render.package import write
+from hearth.render.package.write import MARKER, dump_all, dump_yaml, write_tree
 
 
 def tree(root: Path) -> dict[str, bytes]:

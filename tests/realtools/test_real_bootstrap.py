@@ -27,7 +27,7 @@ from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.secrets_init import Unseal
 from hearth.render.model import RenderedPlatform
-from hearth.render.packaging import package
+from hearth.render.package.files import package
 from hearth.resolve import resolve
 
 SEED = load_catalog(None)

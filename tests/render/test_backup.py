@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from hearth.render.backup import render_velero
-from hearth.render.backup_links import backup_links
-from hearth.render.backup_storage import retention_terms, velero_ttl
-from hearth.render.dump_targets import DUMP_TOOLS, dump_target
+from hearth.render.backup.dump_targets import DUMP_TOOLS, dump_target
+from hearth.render.backup.links import backup_links
+from hearth.render.backup.storage import retention_terms, velero_ttl
+from hearth.render.backup.velero_pods import VELERO_CHART_VERSION
 from hearth.render.model import Manifest, RenderedPlatform
-from hearth.render.velero_pods import VELERO_CHART_VERSION
 from hearth.resolve import Resolved
 
 # Top-level keys of charts/velero/values.yaml in chart 12.1.0 (vmware-tanzu/helm-charts, values.schema.json).

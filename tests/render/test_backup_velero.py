@@ -13,11 +13,11 @@ from typing import Any
 import kubernetes_validate
 
 from hearth.render.backup import render_velero
-from hearth.render.backup_links import CONNECTS, SCRAPES, backup_links
+from hearth.render.backup.links import CONNECTS, SCRAPES, backup_links
+from hearth.render.backup.velero import VeleroRender
 from hearth.render.helmtests import CURL_IMAGE, TEST_LABEL
 from hearth.render.intent import CONNECTS_TO
 from hearth.render.model import Manifest, RenderedPlatform
-from hearth.render.velero import VeleroRender
 from hearth.resolve import Resolved, resolve
 
 # charts/velero/values.yaml of chart 12.1.0: the commented defaults of `resources` and `nodeAgent.resources`.

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from hearth.verify.audit import NodeInfo, load_build
+from hearth.verify.build.audit import NodeInfo, load_build
 from hearth.verify.capacity import NONZERO_CPU, NONZERO_MEMORY, PlacedPod, audit_capacity, place
 
 GI = 2**30

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from hearth.verify.audit import load_build
-from hearth.verify.intent import Flow, Intent, intended_flows
+from hearth.verify.build.audit import load_build
 from hearth.verify.reach import build_matrix
+from hearth.verify.zero_trust import Flow, Intent, intended_flows
 
 
 def _pod(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.table import Table
 
-from hearth.verify.manifests import ManifestError
+from hearth.verify.build.manifests import ManifestError
 from hearth.verify.reach import (
     Probe,
     ReachInputError,

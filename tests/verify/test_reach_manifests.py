@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth.verify.manifests import ManifestError, iter_yaml_files, load_documents, parse_documents
+from hearth.verify.build.manifests import ManifestError, iter_yaml_files, load_documents, parse_documents
 
 
 def _write(path: Path, text: str) -> Path:

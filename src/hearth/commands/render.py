@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hearth.catalog.models import Catalog
-from hearth.render.packaging import package
+from hearth.render.package.files import package
+from hearth.render.package.write import write_tree
 from hearth.render.platform import render_platform
-from hearth.render.write import write_tree
 from hearth.resolve import resolve
 
 Progress = Callable[[str], None]

@@ -10,7 +10,7 @@ from hearth.graph import DependencyGraph
 from hearth.provision import roles
 from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
 from hearth.provision.tags import component_task_tags
-from hearth.render.velero_pods import velero_namespace
+from hearth.render.backup.velero_pods import velero_namespace
 from hearth.resolve import Resolved, providers
 
 ROOT = "ansible"

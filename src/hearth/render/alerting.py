@@ -25,10 +25,10 @@ import yaml
 
 from hearth.catalog.models import AlertRouting, Component, SeverityRoute
 from hearth.render.backup import render_component_backup
+from hearth.render.backup.velero import render_velero
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
 from hearth.render.secrets import INJECT
-from hearth.render.velero import render_velero
 from hearth.resolve import Resolved
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yaml"

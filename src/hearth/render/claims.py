@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.render.write import dump_yaml
+from hearth.render.package.write import dump_yaml
 from hearth.resolve import Resolved, providers
 
 CLAIMS_FILE = "claims.yaml"

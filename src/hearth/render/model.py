@@ -1,6 +1,6 @@
 """What rendering produces: Kubernetes objects grouped by the chart they belong to, plus files.
 
-Renderers return these objects; only ``hearth.render.write`` turns them into files, so every renderer stays a
+Renderers return these objects; only ``hearth.render.package.write`` turns them into files, so every renderer stays a
 plain function of the resolved platform.
 """
 

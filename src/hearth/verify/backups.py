@@ -23,10 +23,10 @@ from typing import Any
 
 from rich.table import Table
 
-from hearth.verify.annotations import BACKUP_EXEMPT, BACKUP_TARGET, RETENTION, VELERO_BACKUP_VOLUMES
-from hearth.verify.build_model import Build
-from hearth.verify.fields import selector_matches
-from hearth.verify.pod_template import PodTemplate
+from hearth.verify.build.annotations import BACKUP_EXEMPT, BACKUP_TARGET, RETENTION, VELERO_BACKUP_VOLUMES
+from hearth.verify.build.fields import selector_matches
+from hearth.verify.build.model import Build
+from hearth.verify.build.pod_template import PodTemplate
 
 __all__ = ["BackupCoverage", "Backups", "Cover", "VeleroSchedule", "audit_backups", "dump_jobs", "velero_schedules"]
 

@@ -1,7 +1,7 @@
-"""``hearth check``: the five audits over one build directory, as one report.
+"""``hearth check``: the audits of :data:`AUDITS` over one build directory, as one report.
 
-:func:`run_check` reads the build (:mod:`hearth.verify.audit`) and runs, in order, zero trust
-(:mod:`~hearth.verify.intent`), compliance, capacity, backups and the document's statements. The report is
+:func:`run_check` reads the build (:mod:`hearth.verify.build.audit`) and runs, in order, zero trust
+(:mod:`~hearth.verify.zero_trust`), compliance, capacity, backups and the document's statements. The report is
 deterministic for a given build: sections and rows are sorted, and nothing depends on time or the environment.
 ``failed`` is true when zero trust, compliance, capacity or backups fail; capacity's N-1 findings are warnings
 and contradicted statements are findings about the document, neither fails the check.
@@ -10,33 +10,24 @@ and contradicted statements are findings about the document, neither fails the c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.table import Table
 
-from hearth.verify.audit import load_build
-from hearth.verify.backups import Backups, audit_backups
-from hearth.verify.capacity import Capacity, audit_capacity
-from hearth.verify.compliance import Compliance, audit_compliance
-from hearth.verify.intent import ZeroTrust, audit_zero_trust
-from hearth.verify.north_south import NorthSouth, audit_north_south
-from hearth.verify.statements import Statements, audit_statements
+from hearth.verify.backups import audit_backups
+from hearth.verify.build.audit import load_build
+from hearth.verify.build.model import Build
+from hearth.verify.capacity import audit_capacity
+from hearth.verify.compliance import audit_compliance
+from hearth.verify.statements import audit_statements
+from hearth.verify.zero_trust import audit_zero_trust
+from hearth.verify.zero_trust.north_south import audit_north_south
 
-__all__ = ["SECTIONS", "CheckReport", "run_check"]
-
-SECTIONS = ("zero_trust", "compliance", "capacity", "backups", "statements", "north_south")
-TITLES = {
-    "zero_trust": "1. Zero trust",
-    "compliance": "2. Compliance",
-    "capacity": "3. Capacity",
-    "backups": "4. Backups",
-    "statements": "5. Statements",
-    "north_south": "6. North-south",
-}
+__all__ = ["AUDITS", "SECTIONS", "Audit", "CheckReport", "run_check"]
 
 
 class Section(Protocol):
@@ -60,21 +51,59 @@ class Section(Protocol):
         ...  # pragma: no cover
 
 
+@dataclass(frozen=True)
+class Audit:
+    """One section of ``hearth check``: its key, its title, how it is measured and when it only warns.
+
+    ``run`` gets the build and the sections measured before it (the statements compare against compliance's and
+    capacity's figures); ``warns`` says whether a section that does not fail still deserves a warning.
+    """
+
+    key: str
+    title: str
+    run: Callable[[Build, Mapping[str, Any]], Section]
+    warns: Callable[[Any], bool] = lambda _section: False
+
+
+# The audits in report order: a new section is one entry here.
+AUDITS: tuple[Audit, ...] = (
+    Audit("zero_trust", "1. Zero trust", lambda build, _: audit_zero_trust(build)),
+    Audit("compliance", "2. Compliance", lambda build, _: audit_compliance(build)),
+    Audit("capacity", "3. Capacity", lambda build, _: audit_capacity(build), lambda s: bool(s.warnings)),
+    Audit("backups", "4. Backups", lambda build, _: audit_backups(build)),
+    Audit(
+        "statements",
+        "5. Statements",
+        lambda build, done: audit_statements(build, done["compliance"], done["capacity"]),
+        lambda s: any(statement.holds is False for statement in s.statements),
+    ),
+    Audit("north_south", "6. North-south", lambda build, _: audit_north_south(build)),
+)
+SECTIONS = tuple(audit.key for audit in AUDITS)
+TITLES = {audit.key: audit.title for audit in AUDITS}
+_AUDIT = {audit.key: audit for audit in AUDITS}
+
+
 @dataclass
 class CheckReport:
-    """The five sections of ``hearth check`` for one build directory."""
+    """The sections of ``hearth check`` for one build directory, by key (``report.section("capacity")``)."""
 
     build_dir: Path
-    zero_trust: ZeroTrust
-    compliance: Compliance
-    capacity: Capacity
-    backups: Backups
-    statements: Statements
-    north_south: NorthSouth
+    results: dict[str, Section]
+
+    def section(self, key: str) -> Any:
+        """The measured section ``key`` (typed ``Any``: each section has a record type of its own)."""
+        return self.results[key]
+
+    def __getattr__(self, key: str) -> Any:
+        results = self.__dict__.get("results", {})
+        if key in results:
+            return results[key]
+        raise AttributeError(key)
 
     def sections(self) -> list[tuple[str, Section]]:
         """``(key, section)`` in report order."""
-        return [(key, getattr(self, key)) for key in SECTIONS]
+        return [(key, self.results[key]) for key in SECTIONS]
 
     @property
     def failed(self) -> bool:
@@ -83,14 +112,10 @@ class CheckReport:
 
     def status(self, key: str) -> str:
         """``pass``, ``warn`` or ``fail`` for one section."""
-        section = getattr(self, key)
+        section = self.results[key]
         if section.failed:
             return "fail"
-        if key == "capacity" and self.capacity.warnings:
-            return "warn"
-        if key == "statements" and any(s.holds is False for s in self.statements.statements):
-            return "warn"
-        return "pass"
+        return "warn" if _AUDIT[key].warns(section) else "pass"
 
     def to_json(self) -> dict[str, object]:
         """The whole report as JSON-ready data with stable keys."""
@@ -136,14 +161,7 @@ def _notes(section: Section) -> list[str]:
 def run_check(build_dir: Path) -> CheckReport:
     """Audit ``build_dir`` (what ``hearth render --out`` wrote). Raises ``ValueError`` with one line if unreadable."""
     build = load_build(build_dir)
-    compliance = audit_compliance(build)
-    capacity = audit_capacity(build)
-    return CheckReport(
-        build_dir=Path(build_dir),
-        zero_trust=audit_zero_trust(build),
-        compliance=compliance,
-        capacity=capacity,
-        backups=audit_backups(build),
-        statements=audit_statements(build, compliance, capacity),
-        north_south=audit_north_south(build),
-    )
+    results: dict[str, Section] = {}
+    for audit in AUDITS:
+        results[audit.key] = audit.run(build, results)
+    return CheckReport(build_dir=Path(build_dir), results=results)

@@ -1,0 +1,197 @@
+"""The dump CronJob of a ``backup.method: dump`` component, in that component's chart.
+
+The job's init container runs the protocol's dump tool (``hearth.render.backup.dump_targets``) from the component's own
+image into an emptyDir; a pinned aws-cli container then uploads the dump to the s3 provider and prunes old runs.
+Credentials come from Vault through the agent injector (pre-populate only), never from a Kubernetes Secret. The
+pod's ``hearth.dev/connects-to`` is rendered from the same backup links as its NetworkPolicies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import Component
+from hearth.render.backup.dump_targets import DumpTarget, dump_job_labels, dump_target
+from hearth.render.backup.links import backup_links, connects_to, dump_job_peer
+from hearth.render.backup.storage import DUMP_BUCKET, S3_REGION, retention_terms
+from hearth.render.backup.vault import agent_template, dump_secret_paths
+from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
+from hearth.render.intent import COMPONENT, CONNECTS_TO
+from hearth.render.model import Manifest
+from hearth.render.secrets import INJECT, TOKEN_VOLUME, vault_address
+from hearth.resolve import Endpoint, Resolved, provider_endpoint
+
+# amazon/aws-cli: the official AWS CLI v2 image, pinned; it uploads dumps with the S3 API.
+UPLOADER_IMAGE = "docker.io/amazon/aws-cli:2.22.0"
+UNPRIVILEGED_UID = 65532
+
+
+def _export(variable: str, field: str) -> str:
+    """An agent template line ``export VARIABLE='<KV field>'`` that any value survives when the job sources it.
+
+    Inside single quotes sh takes every character literally except ``'`` itself, which ``replaceAll`` rewrites to
+    ``'\\''`` (close the quote, an escaped quote, reopen): a password with a quote no longer breaks the script.
+    """
+    return f"""export {variable}='{{{{ .Data.data.{field} | replaceAll "'" "'\\\\''" }}}}'"""
+
+
+def _upload_script(component: Component, s3: Endpoint) -> str:
+    assert component.backup is not None and component.backup.retention is not None
+    terms = retention_terms(component.backup.retention)
+    base = f"s3://{DUMP_BUCKET}/{component.namespace}/{component.name}"
+    when = {"w": '[ "$(date -u +%u)" = 7 ]', "m": '[ "$(date -u +%d)" = 01 ]', "y": '[ "$(date -u +%m%d)" = 0101 ]'}
+    tiers = {"h": "hourly", "d": "daily", "w": "weekly", "m": "monthly", "y": "yearly"}
+    lines = [
+        "set -eu",
+        ". /vault/secrets/s3",
+        f's3() {{ aws --endpoint-url http://{s3.host}:{s3.port.port} s3 "$@"; }}',
+        'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
+        "keep() { s3 ls \"$1/\" | awk '{print $2}' | sort -r | tail -n +$(($2 + 1)) | "
+        'while read -r old; do s3 rm --recursive "$1/$old"; done; }',
+    ]
+    for index, (count, unit) in enumerate(terms):
+        target = f"{base}/{tiers[unit]}"
+        copy = f's3 cp --recursive /backup "{target}/$stamp/"'
+        condition = when.get(unit) if index > 0 else None
+        lines.append(f"if {condition}; then {copy}; fi" if condition else copy)
+        lines.append(f'keep "{target}" {count}')
+    return "\n".join(lines) + "\n"
+
+
+def _resources() -> dict[str, Any]:
+    return {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+
+
+def _mounts() -> list[dict[str, Any]]:
+    return [{"name": "backup", "mountPath": "/backup"}, {"name": "tmp", "mountPath": "/tmp"}]
+
+
+def _job_pod(
+    component: Component, dump: DumpTarget, s3: Endpoint, targets: str, vault: dict[str, str]
+) -> dict[str, Any]:
+    assert component.image is not None
+    uid = component.security.run_as_user or UNPRIVILEGED_UID
+    paths = dump_secret_paths(component)
+    tool = dump.tool
+    annotations = {
+        COMPONENT: component.name,
+        CONNECTS_TO: targets,
+        f"{INJECT}/agent-inject": "true",
+        f"{INJECT}/agent-pre-populate-only": "true",
+        f"{INJECT}/agent-init-first": "true",
+        f"{INJECT}/role": f"{component.name}-backup",
+        **vault,
+        f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
+        f"{INJECT}/agent-inject-secret-database": paths["database"],
+        f"{INJECT}/agent-inject-template-database": agent_template(
+            paths["database"],
+            [_export(tool.user_env, "username"), _export(tool.password_env, "password")],
+        ),
+        f"{INJECT}/agent-inject-secret-s3": paths["s3"],
+        f"{INJECT}/agent-inject-template-s3": agent_template(
+            paths["s3"],
+            [_export("AWS_ACCESS_KEY_ID", "access_key_id"), _export("AWS_SECRET_ACCESS_KEY", "secret_access_key")],
+        ),
+    }
+    dump_script = "set -eu\n. /vault/secrets/database\n" + tool.script.format(host=dump.host, port=dump.port.port)
+    return {
+        "metadata": {"labels": dump_job_labels(component), "annotations": dict(sorted(annotations.items()))},
+        "spec": {
+            "serviceAccountName": f"{component.name}-backup",
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "restartPolicy": "Never",
+            "securityContext": restricted_pod(uid, fs_group=uid),
+            "initContainers": [
+                {
+                    "name": "dump",
+                    "image": f"{component.image.repository}:{component.image.tag}",
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["/bin/sh", "-c", dump_script],
+                    "env": [{"name": "HOME", "value": "/tmp"}],
+                    "resources": _resources(),
+                    "securityContext": restricted_container(),
+                    "volumeMounts": _mounts(),
+                }
+            ],
+            "containers": [
+                {
+                    "name": "upload",
+                    "image": UPLOADER_IMAGE,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["/bin/sh", "-c", _upload_script(component, s3)],
+                    "env": [
+                        {"name": "HOME", "value": "/tmp"},
+                        {"name": "AWS_DEFAULT_REGION", "value": S3_REGION},
+                        {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"},
+                    ],
+                    "resources": _resources(),
+                    "securityContext": restricted_container(),
+                    "volumeMounts": _mounts(),
+                }
+            ],
+            "volumes": [
+                {"name": "backup", "emptyDir": {}},
+                {"name": "tmp", "emptyDir": {}},
+                {
+                    "name": TOKEN_VOLUME,
+                    "projected": {
+                        "sources": [
+                            {"serviceAccountToken": {"path": "token", "audience": "vault", "expirationSeconds": 600}}
+                        ]
+                    },
+                },
+            ],
+        },
+    }
+
+
+def render_dump_job(resolved: Resolved, component: Component) -> list[Manifest]:
+    """The dump CronJob (and its ServiceAccount) of a ``backup.method: dump`` component.
+
+    Empty when the component speaks no protocol with a known dump tool, or no s3 provider exists. The
+    retention's first term is how many runs are kept; later weekly/monthly/yearly terms keep copies made on
+    Sundays, the 1st of the month and the 1st of January. The whole policy is on the annotation
+    ``hearth.dev/retention``. The pod's connects-to lists every link of the job (database, s3 and Vault).
+    """
+    dump, s3 = dump_target(resolved, component), provider_endpoint(resolved, "s3")
+    if dump is None or s3 is None or component.backup is None or component.image is None:
+        return []
+    assert component.backup.schedule is not None and component.backup.retention is not None
+    name, ns = f"{component.name}-backup", component.namespace
+    labels = dump_job_labels(component)
+    targets = connects_to(backup_links(resolved), dump_job_peer(component))
+    first = retention_terms(component.backup.retention)[0]
+    annotations = {
+        f"{ANNOTATION}/retention": component.backup.retention,
+        f"{ANNOTATION}/retention-runs": str(first[0]),
+        f"{ANNOTATION}/backup-target": f"s3://{DUMP_BUCKET}/{ns}/{component.name}/",
+    }
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": metadata(name, ns, labels),
+            "automountServiceAccountToken": False,
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": metadata(name, ns, labels, annotations),
+            "spec": {
+                "schedule": component.backup.schedule,
+                "concurrencyPolicy": "Forbid",
+                "startingDeadlineSeconds": 3600,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {
+                    "spec": {
+                        "backoffLimit": 2,
+                        "activeDeadlineSeconds": 6 * 3600,
+                        "ttlSecondsAfterFinished": 24 * 3600,
+                        "template": _job_pod(component, dump, s3, targets, vault_address(resolved)),
+                    }
+                },
+            },
+        },
+    ]

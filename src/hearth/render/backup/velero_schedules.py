@@ -1,0 +1,64 @@
+"""Velero Schedules: one per ``backup.method: volume`` component, and one per row of ``platform.backups``.
+
+A component's own Schedule goes into that component's (companion) chart, so it comes and goes with the
+component; the cluster-wide ones go into Velero's companion chart. Schedules always live in Velero's namespace,
+the only one Velero watches. A Schedule's TTL is the longest term of its retention.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.catalog.models import BackupSchedule, Component
+from hearth.render.backup.storage import velero_ttl
+from hearth.render.backup.velero_pods import velero_namespace
+from hearth.render.defaults import ANNOTATION, metadata
+from hearth.render.model import Manifest
+from hearth.resolve import Resolved, provider_endpoint, standard_labels
+
+
+def _schedule(name: str, namespace: str, labels: dict[str, str], cron: str, template: dict[str, Any]) -> Manifest:
+    return {
+        "apiVersion": "velero.io/v1",
+        "kind": "Schedule",
+        "metadata": metadata(name, namespace, labels),
+        "spec": {
+            "schedule": cron,
+            "useOwnerReferencesInBackup": False,
+            "template": {"storageLocation": "default", "snapshotVolumes": False, **template},
+        },
+    }
+
+
+def render_volume_schedule(resolved: Resolved, component: Component) -> list[Manifest]:
+    """A Velero Schedule for a ``backup.method: volume`` component: its pods, with file-system volume backup."""
+    backup = component.backup
+    pods = resolved.pods_of(component.name)
+    if backup is None or backup.method != "volume" or not pods or provider_endpoint(resolved, "s3") is None:
+        return []
+    assert backup.schedule is not None and backup.retention is not None
+    selectors = [{"matchLabels": dict(sorted(p.labels.items()))} for p in pods]
+    template: dict[str, Any] = {
+        "includedNamespaces": [component.namespace],
+        "defaultVolumesToFsBackup": True,
+        "ttl": velero_ttl(backup.retention),
+    }
+    if len(selectors) == 1:
+        template["labelSelector"] = selectors[0]
+    else:
+        template["orLabelSelectors"] = selectors
+    labels = {**standard_labels(component), f"{ANNOTATION}/component": component.name}
+    ns = velero_namespace(resolved)
+    return [_schedule(f"{component.name}-volumes", ns, labels, backup.schedule, template)]
+
+
+def cluster_schedule(resolved: Resolved, row: BackupSchedule) -> Manifest:
+    """A Velero Schedule for a row of ``platform.backups``: every managed namespace."""
+    managed = [ns.name for ns in resolved.catalog.platform.namespaces if ns.managed]
+    template = {
+        "includedNamespaces": managed,
+        "defaultVolumesToFsBackup": row.include_volumes,
+        "ttl": velero_ttl(row.retention),
+    }
+    labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+    return _schedule(row.name, velero_namespace(resolved), labels, row.schedule, template)

@@ -1,0 +1,1 @@
+"""Packaging a rendered platform as files: charts, manifests, helmfile, and the build directory."""

@@ -1,0 +1,189 @@
+"""The auditor's model of a build: the :class:`Build` and the objects it indexes besides pod templates.
+
+Services (and the pod templates their selectors pick), Nodes, helmfile releases and chart directories, each read
+into a plain record; :func:`hearth.verify.audit.load_build` fills them from a build directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hearth.verify.build.manifests import Document
+from hearth.verify.build.pod_template import PodTemplate
+
+__all__ = ["Build", "ChartInfo", "NodeInfo", "Release", "ServiceInfo", "ServicePort"]
+
+CONTROL_PLANE_LABELS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One port of a Service: its name, number, protocol and target (a number or a container port name)."""
+
+    name: str | None
+    port: int
+    protocol: str
+    target: int | str
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A Service of the build and the pod templates its selector picks."""
+
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    selector: Mapping[str, str] | None
+    ports: tuple[ServicePort, ...]
+    file: str
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    def port(self, ref: str | int) -> ServicePort | None:
+        """The Service port named ``ref`` or numbered ``ref`` (a digit string counts as a number)."""
+        if isinstance(ref, str) and ref.isdigit():
+            ref = int(ref)
+        for port in self.ports:
+            if (isinstance(ref, int) and port.port == ref) or (isinstance(ref, str) and port.name == ref):
+                return port
+        return None
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A Node of ``cluster/nodes.yaml``: allocatable resources, disk, addresses, scheduling constraints."""
+
+    name: str
+    labels: Mapping[str, str]
+    cpu: int  # allocatable millicores
+    memory: int  # allocatable bytes
+    pods: int
+    cpu_capacity: int
+    memory_capacity: int
+    disk: int  # bytes: hearth.dev/disk-bytes, else ephemeral-storage capacity
+    internal_ips: tuple[str, ...]
+    unschedulable: bool
+    taints: tuple[Mapping[str, Any], ...]
+
+    @property
+    def control_plane(self) -> bool:
+        """Carries a control-plane (or legacy master) role label."""
+        return any(label in self.labels for label in CONTROL_PLANE_LABELS)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A helmfile release: ``namespace/name``, chart, ``needs`` and labels (tier, component, namespace)."""
+
+    name: str
+    namespace: str
+    chart: str
+    needs: tuple[str, ...]
+    labels: Mapping[str, str]
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``, the form ``needs:`` uses."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def local(self) -> bool:
+        """A chart of the build (``./charts/...``) rather than an upstream chart from a repository."""
+        return self.chart.startswith("./") or self.chart.startswith("charts/")
+
+    @property
+    def component(self) -> str:
+        """The ``component`` label, or the release name."""
+        return self.labels.get("component", self.name)
+
+
+@dataclass(frozen=True)
+class ChartInfo:
+    """A chart directory of the build: its component, whether it companions an upstream chart, its tests."""
+
+    name: str
+    component: str
+    upstream: bool
+    test_files: tuple[str, ...]
+
+
+@dataclass
+class Build:
+    """Everything the auditor reads from one build directory, indexed."""
+
+    root: Path
+    documents: list[Document]
+    pods: list[PodTemplate]
+    services: list[ServiceInfo]
+    nodes: list[NodeInfo]
+    releases: list[Release]
+    charts: dict[str, ChartInfo]
+    claims: dict[str, Any] | None
+    by_component_file: dict[str, list[Document]]
+    namespaces_rendered: list[str]
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the build root, POSIX style (for stable reports)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def of_kind(self, *kinds: str) -> Iterator[Document]:
+        """Documents of the given kinds, in load order."""
+        return (doc for doc in self.documents if doc.kind in kinds)
+
+    @cached_property
+    def pods_by_endpoint(self) -> dict[str, PodTemplate]:
+        """Pod templates by ``namespace/name``."""
+        return {pod.endpoint: pod for pod in self.pods}
+
+    @cached_property
+    def services_by_key(self) -> dict[str, ServiceInfo]:
+        """Services by ``namespace/name``."""
+        return {svc.key: svc for svc in self.services}
+
+    def service_pods(self, service: ServiceInfo) -> list[PodTemplate]:
+        """Pod templates a Service's selector picks in its namespace (none without a selector)."""
+        if not service.selector:
+            return []
+        return [
+            pod
+            for pod in self.pods
+            if pod.namespace == service.namespace and all(pod.labels.get(k) == v for k, v in service.selector.items())
+        ]
+
+    def target_ports(self, service: ServiceInfo, port: ServicePort) -> list[tuple[PodTemplate, int, str]]:
+        """(pod, container port, protocol) a Service port sends to: targetPort resolved on each selected pod."""
+        out = []
+        for pod in self.service_pods(service):
+            if isinstance(port.target, int):
+                out.append((pod, port.target, port.protocol))
+            else:
+                named = pod.port_named(port.target)
+                if named is not None:
+                    out.append((pod, named.number, named.protocol))
+        return out
+
+    @cached_property
+    def control_plane_ips(self) -> list[str]:
+        """InternalIPs of control-plane Nodes: where the API server calls webhooks from."""
+        return sorted({ip for node in self.nodes if node.control_plane for ip in node.internal_ips})
+
+    @cached_property
+    def upstream_components(self) -> frozenset[str]:
+        """Components installed from an upstream chart (a helmfile release of a non-local chart)."""
+        found = {r.component for r in self.releases if not r.local}
+        found |= {pod.component for pod in self.pods if pod.upstream_stand_in and pod.component}
+        return frozenset(found)
+
+    def chart_of_component(self, component: str) -> ChartInfo | None:
+        """The build's chart for a component (its own, or its companion)."""
+        return next((c for c in self.charts.values() if c.component == component), None)
