@@ -15,6 +15,49 @@ Grant = Literal["database", "bucket", "vhost", "acl-user", "sso-client", "vault-
 
 
 @dataclass(frozen=True)
+class DumpTool:
+    """A protocol's own dump tool: which credentials it reads and the shell command that writes to /backup.
+
+    ``script`` connects to ``{host}:{port}`` with the credentials the Vault agent rendered into the two
+    variables; ``ports`` are port names to dump through in preference to the capability's own port.
+    """
+
+    user_env: str
+    password_env: str
+    script: str
+    ports: tuple[str, ...] = ()
+
+
+PG_DUMP = DumpTool(
+    "PGUSER", "PGPASSWORD", "pg_dumpall --host={host} --port={port} --clean --if-exists --file=/backup/dump.sql"
+)
+MYSQL_DUMP = DumpTool(
+    "MYSQL_USER",
+    "MYSQL_PWD",
+    'mysqldump --host={host} --port={port} --user="$MYSQL_USER" --all-databases --single-transaction'
+    # --flush-privileges: the dump reloads the grant tables it restores, or its accounts cannot log in.
+    " --routines --events --triggers --flush-privileges --result-file=/backup/dump.sql",
+)
+MONGO_DUMP = DumpTool(
+    "MONGO_USERNAME",
+    "MONGO_PASSWORD",
+    'mongodump --host={host} --port={port} --username="$MONGO_USERNAME" --password="$MONGO_PASSWORD"'
+    " --authenticationDatabase=admin --archive=/backup/dump.archive --gzip",
+)
+CLICKHOUSE_DUMP = DumpTool(
+    "CLICKHOUSE_USER",
+    "CLICKHOUSE_PASSWORD",
+    'ch() {{ clickhouse-client --host={host} --port={port} --user="$CLICKHOUSE_USER"'
+    ' --password="$CLICKHOUSE_PASSWORD" "$@"; }}; '
+    "ch --query=\"SELECT database || '.' || name FROM system.tables WHERE NOT is_temporary AND database"
+    " NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')\" | while read -r t; do "
+    'ch --query="SHOW CREATE TABLE $t FORMAT TSVRaw" > "/backup/$t.sql"; '
+    'ch --query="SELECT * FROM $t FORMAT Native" > "/backup/$t.native"; done',
+    ports=("native", "tcp"),
+)
+
+
+@dataclass(frozen=True)
 class CapabilitySpec:
     """How a need on a provider of this capability turns into traffic and grants.
 
@@ -39,12 +82,16 @@ class CapabilitySpec:
     reaches: str | None = None
     """The pods of a provider of this capability connect to every port of every provider of ``reaches``."""
     ready_after_bootstrap: bool = False
+    dump: DumpTool | None = None
+    """The tool a ``backup.method: dump`` provider of this capability is dumped with."""
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
     "namespaces": CapabilitySpec("none", everyone_needs=True),
     "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
     "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",)),
+    # Backups of cluster state and volumes (Velero): its Schedules are objects of velero.io.
+    "backups": CapabilitySpec("none", crd_groups=("velero.io",)),
     "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",)),
     # The router's public entrypoints (web, websecure), where the tunnel connector delivers what the gateway forwards.
     "entrypoint": CapabilitySpec("none"),
@@ -53,10 +100,10 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
     "logs": CapabilitySpec("to-provider", scheme="http"),
-    "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql"),
-    "mysql": CapabilitySpec("to-provider", grant="database", scheme="mysql"),
-    "mongodb": CapabilitySpec("to-provider", grant="database", scheme="mongodb"),
-    "clickhouse": CapabilitySpec("to-provider", grant="database", scheme="http"),
+    "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql", dump=PG_DUMP),
+    "mysql": CapabilitySpec("to-provider", grant="database", scheme="mysql", dump=MYSQL_DUMP),
+    "mongodb": CapabilitySpec("to-provider", grant="database", scheme="mongodb", dump=MONGO_DUMP),
+    "clickhouse": CapabilitySpec("to-provider", grant="database", scheme="http", dump=CLICKHOUSE_DUMP),
     "redis": CapabilitySpec("to-provider", grant="acl-user", scheme="redis"),
     "s3": CapabilitySpec("to-provider", grant="bucket", scheme="http"),
     "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp"),

@@ -106,9 +106,10 @@ class Resolved:
         """The catalog component called ``name``."""
         return self.catalog.components[name]
 
-    def pods_of(self, component: str) -> list[Pod]:
-        """The pods of a component, in declaration order."""
-        return [p for p in self.pods.values() if p.component == component]
+    def pods_of(self, component: str, jobs: bool = False) -> list[Pod]:
+        """The pods of a component that run its workloads, in declaration order; with ``jobs``, its job pods too
+        (a dump CronJob's), which have policies and intent but no Service, budget or stand-in."""
+        return [p for p in self.pods.values() if p.component == component and (jobs or p.kind != "CronJob")]
 
     def egress_of(self, key: PodKey) -> list[Flow]:
         """Flows the pod opens."""
@@ -312,6 +313,11 @@ def resolve(catalog: Catalog) -> Resolved:
 
     result.flows += _platform_flows(result, pods_by_component, providers_of)
     result.flows += _reaches_flows(result, pods_by_component, providers_of)
+    from hearth.dumps import dump_jobs  # dumps reads the pods resolved so far, from this module's records
+
+    for pod, flows in dump_jobs(result):
+        result.pods[pod.key] = pod
+        result.flows += flows
     result.flows = _dedupe(result.flows)
     result.external = _external_flows(result, pods_by_component)
     return result

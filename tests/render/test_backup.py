@@ -1,4 +1,4 @@
-"""Rules of the backup modules: Velero release and Schedules, dump CronJobs, retention, and the backup links."""
+"""Rules of the backup modules: Velero release and Schedules, dump CronJobs and their flows, retention."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 
-from hearth.render.backup import render_velero
-from hearth.render.backup.dump_targets import DUMP_TOOLS, dump_target
-from hearth.render.backup.links import backup_links
+from hearth.capabilities import CAPABILITIES
+from hearth.dumps import DUMP_POD, dump_target
 from hearth.render.backup.storage import retention_terms, velero_ttl
-from hearth.render.backup.velero_pods import VELERO_CHART_VERSION
 from hearth.render.model import Manifest, RenderedPlatform
 from hearth.resolve import Resolved
 
@@ -112,10 +110,11 @@ def test_a_dump_cronjob_for_each_dump_backup_with_its_protocols_tool(
 
 
 def test_dump_tools_cover_the_databases_the_seed_dumps() -> None:
-    """postgres, mysql, mongodb and clickhouse each have their own tool."""
-    assert set(DUMP_TOOLS) == {"postgres", "mysql", "mongodb", "clickhouse"}
-    assert "mysqldump" in DUMP_TOOLS["mysql"].script and "--all-databases" in DUMP_TOOLS["mysql"].script
-    assert "clickhouse-client" in DUMP_TOOLS["clickhouse"].script
+    """postgres, mysql, mongodb and clickhouse each have their own tool, on their capability's row."""
+    tools = {name: spec.dump for name, spec in CAPABILITIES.items() if spec.dump is not None}
+    assert set(tools) == {"postgres", "mysql", "mongodb", "clickhouse"}
+    assert "mysqldump" in tools["mysql"].script and "--all-databases" in tools["mysql"].script
+    assert "clickhouse-client" in tools["clickhouse"].script
 
 
 def test_no_dump_without_a_known_protocol(resolved_cases: dict[str, Resolved]) -> None:
@@ -126,41 +125,50 @@ def test_no_dump_without_a_known_protocol(resolved_cases: dict[str, Resolved]) -
     assert dump_target(resolved, dumping) is None
 
 
-def _admits(policies: list[Manifest], selected: Any, key: str, peer: Any, port: dict[str, Any]) -> bool:
+def _admits(policies: list[Manifest], selected: dict[str, str], key: str, peer: dict[str, str], port: Any) -> bool:
     """Some policy selecting ``selected`` has a rule for ``port`` naming ``peer`` under ``key`` (to/from)."""
     direction = "egress" if key == "to" else "ingress"
     return any(
-        policy["spec"]["podSelector"]["matchLabels"] == dict(selected.labels)
+        policy["spec"]["podSelector"]["matchLabels"] == selected
         and any(
-            port in rule["ports"] and any(q["podSelector"]["matchLabels"] == dict(peer.labels) for q in rule[key])
+            port in rule["ports"] and any(q["podSelector"]["matchLabels"] == peer for q in rule[key])
             for rule in policy["spec"].get(direction, [])
         )
         for policy in policies
     )
 
 
-def test_every_backup_link_is_admitted_at_both_ends(
+def test_dump_jobs_are_pods_whose_flows_are_admitted_at_both_ends(
     rendered_cases: dict[str, RenderedPlatform], resolved_cases: dict[str, Resolved]
 ) -> None:
-    """For each link, the source's chart has an egress rule to the destination and the destination's an ingress rule."""
+    """Each dump job is a pod of its component with flows to the database, s3 and Vault, and each flow has an
+    egress rule in the job's chart and an ingress rule in the destination's: rendered like every other pod's."""
     resolved, platform = resolved_cases["data"], rendered_cases["data"]
-    links = backup_links(resolved)
-    assert links
-    for link in links:
-        src_policies = [m for m in platform.charts[link.src.chart].manifests if m["kind"] == "NetworkPolicy"]
-        dst_policies = [m for m in platform.charts[link.dst.chart].manifests if m["kind"] == "NetworkPolicy"]
-        port = {"protocol": link.protocol, "port": link.port}
-        assert _admits(src_policies, link.src, "to", link.dst, port), link
-        assert _admits(dst_policies, link.dst, "from", link.src, port), link
+    jobs = [p for p in resolved.pods.values() if p.name == DUMP_POD]
+    assert {p.component for p in jobs} == {"postgres", "mongodb"}
+    for job in jobs:
+        flows = resolved.egress_of(job.key)
+        assert {f.dst[0] for f in flows} == {job.component, "minio", "vault"}, job.key
+        for flow in flows:
+            dst = resolved.pods[flow.dst]
+            port = {"protocol": flow.port.protocol, "port": flow.port.port}
+            src_policies = [m for m in platform.charts[job.component].manifests if m["kind"] == "NetworkPolicy"]
+            dst_policies = [m for m in platform.charts[dst.component].manifests if m["kind"] == "NetworkPolicy"]
+            assert _admits(src_policies, job.labels, "to", dst.labels, port), flow
+            assert _admits(dst_policies, dst.labels, "from", job.labels, port), flow
+    # A job pod has a policy and intent, but is not a workload: no Service, budget or stand-in takes it.
+    assert DUMP_POD not in {p.name for p in resolved.pods_of("postgres")}
+    assert DUMP_POD in {p.name for p in resolved.pods_of("postgres", jobs=True)}
 
 
-def test_velero_release_values_use_keys_the_chart_knows(resolved_cases: dict[str, Resolved]) -> None:
+def test_velero_release_values_use_keys_the_chart_knows(
+    resolved_cases: dict[str, Resolved], rendered_cases: dict[str, RenderedPlatform]
+) -> None:
     """Chart 12.1.0, image v1.18.1, BSL on the s3 provider, aws plugin, node-agent, no Secret, Vault annotations."""
-    velero = render_velero(resolved_cases["data"])
-    assert velero is not None
-    release = velero.release
-    assert (release.repo_name, release.chart, release.version, release.namespace) == (
-        "vmware-tanzu", "velero", VELERO_CHART_VERSION, "service"
+    platform = rendered_cases["data"]
+    release = platform.upstream["velero"]
+    assert (release.repo_url, release.chart, release.version, release.namespace) == (
+        "https://vmware-tanzu.github.io/helm-charts", "velero", "12.1.0", "service"
     )  # fmt: skip
     values = release.values
     assert set(values) <= VELERO_VALUE_KEYS
@@ -171,9 +179,17 @@ def test_velero_release_values_use_keys_the_chart_knows(resolved_cases: dict[str
     assert values["initContainers"][0]["image"].startswith("docker.io/velero/velero-plugin-for-aws:v1.14.")
     assert values["deployNodeAgent"] is True
     assert values["credentials"] == {"useSecret": False}
-    assert values["podAnnotations"]["vault.hashicorp.com/role"] == "velero"
-    assert json.loads(velero.files["vault/roles/velero.json"])["bound_service_account_names"] == ["velero"]
-    assert render_velero(resolved_cases["web"]) is None  # nothing provides s3 there
+    annotations = values["podAnnotations"]
+    assert annotations["vault.hashicorp.com/role"] == "velero"
+    # The agent logs in with a projected token of audience vault, the audience Velero's role binds.
+    volume = annotations["vault.hashicorp.com/agent-service-account-token-volume-name"]
+    assert [v["name"] for v in values["extraVolumes"]] == [v["name"] for v in values["nodeAgent"]["extraVolumes"]]
+    assert values["extraVolumes"][0]["name"] == volume
+    assert values["extraVolumes"][0]["projected"]["sources"][0]["serviceAccountToken"]["audience"] == "vault"
+    role = json.loads(platform.files["vault/roles/velero.json"])
+    assert role["bound_service_account_names"] == ["velero"] and role["audience"] == "vault"
+    assert annotations["vault.hashicorp.com/agent-inject-secret-s3"] in platform.files["vault/policies/velero.hcl"]
+    assert "velero" not in rendered_cases["web"].upstream  # the web case has no Velero
 
 
 def test_velero_namespace_enforces_privileged_with_the_reason(rendered_cases: dict[str, RenderedPlatform]) -> None:
@@ -186,9 +202,10 @@ def test_velero_namespace_enforces_privileged_with_the_reason(rendered_cases: di
 
 
 def test_platform_wires_velero_in(rendered_cases: dict[str, RenderedPlatform]) -> None:
-    """render_platform adds the release, the companion chart, the stand-ins and the Vault files."""
+    """Velero, a catalog component, gets what every upstream chart gets: release, companion chart, stand-ins."""
     platform = rendered_cases["data"]
     assert platform.upstream["velero"].chart == "velero"
     assert platform.charts["velero"].name == "velero-hearth"
-    assert {m["metadata"]["name"] for m in platform.cluster["upstream/velero"]} == {"velero", "velero-node-agent"}
+    pods = {m["metadata"]["name"] for m in platform.cluster["upstream/velero"] if m["kind"] == "Pod"}
+    assert pods == {"velero", "velero-node-agent"}
     assert {"vault/policies/velero.hcl", "vault/policies/postgres-backup.hcl"} <= set(platform.files)

@@ -1,7 +1,8 @@
 """Golden tests: what ingress, tls, observability, backup and helmtests render for each small catalog.
 
 Each case is a catalog under ``tests/fixtures/render/<case>/catalog``; ``expected/`` holds, per chart, the
-manifests these five renderers add (Helm test pods last), Velero's release, and the files they write.
+manifests these five renderers add (Helm test pods last), the values of the backups provider's release, and the
+files they write.
 Regenerate with ``HEARTH_UPDATE_GOLDEN=1`` (see ``golden.py``).
 """
 
@@ -11,9 +12,9 @@ import pytest
 from golden import check_golden, dump_documents, own_manifests
 from render_cases import CASES, CASES_DIR
 
-from hearth.render.backup import render_velero
+from hearth.render.backup import backup_vault_files
 from hearth.render.observability import render_rules_file
-from hearth.render.platform import chart_name
+from hearth.render.platform import chart_name, upstream_values
 from hearth.render.tls import render_pki_files
 from hearth.resolve import Resolved
 
@@ -26,12 +27,10 @@ def rendered_files(resolved: Resolved) -> dict[str, str]:
         if manifests:
             out[f"charts/{chart_name(component)}.yaml"] = dump_documents(manifests)
     files = {**render_pki_files(resolved), **render_rules_file(resolved)}
-    velero = render_velero(resolved)
-    if velero is not None:
-        out["velero/chart.yaml"] = dump_documents(velero.chart.manifests)
-        out["velero/values.yaml"] = dump_documents([velero.release.values])
-        out["velero/stand-ins.yaml"] = dump_documents(velero.stand_ins)
-        files.update(velero.files)
+    files.update(backup_vault_files(resolved))
+    for name, component in sorted(resolved.catalog.components.items()):
+        if "backups" in component.capabilities():  # the upstream values the backup wiring writes
+            out[f"values/{name}.yaml"] = dump_documents([upstream_values(resolved, component)])
     out.update({f"files/{path}": text for path, text in files.items()})
     return out
 

@@ -43,9 +43,11 @@ def test_a_monitor_for_exactly_the_components_with_metrics(
     resolved = resolved_cases["data"]
     with_metrics = {n for n, c in resolved.catalog.components.items() if c.metrics is not None}
     monitors = _component_monitors(resolved, rendered_cases["data"])
-    assert set(monitors) == with_metrics == {"minio", "notes", "vault"}
+    assert set(monitors) == with_metrics == {"minio", "notes", "vault", "velero"}
     kinds = {n: {m["kind"] for m in ms} for n, ms in monitors.items()}
-    assert kinds == {"minio": {"ServiceMonitor"}, "notes": {"ServiceMonitor"}, "vault": {"PodMonitor"}}
+    assert kinds == {
+        "minio": {"ServiceMonitor"}, "notes": {"ServiceMonitor"}, "vault": {"PodMonitor"}, "velero": {"PodMonitor"}
+    }  # fmt: skip
     assert resolved.component("vault").install.method == "chart"
     # cert-manager in `web` has metrics, but nothing provides `metrics` there to scrape it.
     assert resolved_cases["web"].component("cert-manager").metrics is not None

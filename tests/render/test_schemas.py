@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from render_cases import CASES_DIR, TESTS
 
 from hearth.catalog.loader import load_catalog
-from hearth.render.backup import render_velero
+from hearth.render.cluster import render_upstream_stand_ins
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
 from hearth.resolve import Resolved, resolve
@@ -51,9 +51,7 @@ def _emitted(resolved_cases: dict[str, Resolved]) -> list[Manifest]:
     for resolved in resolved_cases.values():
         for component in resolved.catalog.components.values():
             out += own_manifests(resolved, component)
-        velero_render = render_velero(resolved)
-        if velero_render is not None:
-            out += velero_render.chart.manifests + velero_render.stand_ins
+        out += [m for name in resolved.catalog.components for m in render_upstream_stand_ins(resolved, name)]
     return out
 
 

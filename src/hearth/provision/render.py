@@ -10,7 +10,6 @@ from hearth.graph import DependencyGraph
 from hearth.provision import roles
 from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
 from hearth.provision.tags import component_task_tags
-from hearth.render.backup.velero_pods import velero_namespace
 from hearth.resolve import Resolved, providers
 
 ROOT = "ansible"
@@ -144,12 +143,12 @@ def render_ansible(resolved: Resolved) -> dict[str, str]:
     """Every file of build/ansible (relative build path -> text), from the resolved catalog."""
     platform = resolved.catalog.platform
     comps = resolved.catalog.components
-    metrics = providers(resolved, "metrics")
+    metrics, backups = providers(resolved, "metrics"), providers(resolved, "backups")
     group_all = all_vars(
         platform,
         {name: c.namespace for name, c in sorted(comps.items())},
         [a.name for a in platform.alerts],
-        velero_namespace(resolved),
+        backups[0].namespace if backups else "",
     )
     group_all["monitoring_namespace"] = metrics[0].namespace if metrics else ""
     files = {

@@ -25,7 +25,6 @@ import yaml
 
 from hearth.catalog.models import AlertRouting, Component, SeverityRoute
 from hearth.render.backup import render_component_backup
-from hearth.render.backup.velero import render_velero
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
 from hearth.render.secrets import INJECT
@@ -101,9 +100,6 @@ def _backup_objects(resolved: Resolved) -> tuple[list[Manifest], list[Manifest]]
     objects: list[Manifest] = []
     for component in resolved.catalog.components.values():
         objects += render_component_backup(resolved, component)
-    velero = render_velero(resolved)
-    if velero is not None:
-        objects += velero.chart.manifests
     schedules = sorted((m for m in objects if m["kind"] == "Schedule"), key=lambda m: m["metadata"]["name"])
     cronjobs = sorted((m for m in objects if m["kind"] == "CronJob"), key=lambda m: m["metadata"]["name"])
     return schedules, cronjobs

@@ -40,10 +40,6 @@ class UpstreamRelease:
     chart: str
     version: str
     values: dict[str, Any] = field(default_factory=dict)
-    needs: list[str] = field(default_factory=list)
-    """What a release that is not a catalog component (Velero) needs; catalog components use their ``needs``."""
-    crd_groups: list[str] = field(default_factory=list)
-    """API groups whose CRDs a release that is not a catalog component installs (Velero: velero.io)."""
 
 
 @dataclass

@@ -117,5 +117,5 @@ def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
 
 
 def render_network(resolved: Resolved, component_name: str) -> list[Manifest]:
-    """The NetworkPolicies a component's chart (or companion chart) carries: one per pod it runs."""
-    return [pod_policy(resolved, pod) for pod in resolved.pods_of(component_name)]
+    """The NetworkPolicies a component's chart (or companion chart) carries: one per pod it runs, jobs included."""
+    return [pod_policy(resolved, pod) for pod in resolved.pods_of(component_name, jobs=True)]

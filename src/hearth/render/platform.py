@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.edge.render import render_edge
 from hearth.provision import render_ansible
 from hearth.render.alerting import render_alertmanager_file, with_alerting
-from hearth.render.backup import allow_node_agent, render_component_backup, render_velero
+from hearth.render.backup import backup_vault_files, render_component_backup, with_backup_store
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
 from hearth.render.dashboards import with_dashboards
@@ -39,6 +40,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_edge,
     render_alertmanager_file,
     render_ansible,
+    backup_vault_files,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
@@ -61,6 +63,18 @@ def pod_security_level(components: list[Component]) -> str:
     return PSA_LEVELS[level]
 
 
+def _privileged_reasons(components: list[Component]) -> dict[str, str]:
+    """``hearth.dev/exception-privileged``: why a namespace enforces ``privileged``, from its components' own
+    privileged exceptions (the Namespace states what its level admits, as a workload states its exceptions)."""
+    reasons = [
+        " ".join(e.reason.split())
+        for c in sorted(components, key=lambda c: c.name)
+        for e in c.security.exceptions
+        if e.kind == "privileged"
+    ]
+    return {"hearth.dev/exception-privileged": " ".join(reasons)} if reasons else {}
+
+
 def render_namespaces(resolved: Resolved) -> list[Manifest]:
     """Namespace objects with Pod Security labels, then each managed namespace's default policies."""
     out: list[Manifest] = []
@@ -74,13 +88,13 @@ def render_namespaces(resolved: Resolved) -> list[Manifest]:
             "pod-security.kubernetes.io/enforce": level,
             "pod-security.kubernetes.io/warn": "restricted",
         }
+        annotations = {"hearth.dev/description": ns.description} if ns.description else {}
+        annotations |= _privileged_reasons([c for c in comps if c.namespace == ns.name])
         out.append(
             {
                 "apiVersion": "v1",
                 "kind": "Namespace",
-                "metadata": metadata(
-                    ns.name, None, labels, {"hearth.dev/description": ns.description} if ns.description else None
-                ),
+                "metadata": metadata(ns.name, None, labels, dict(sorted(annotations.items())) or None),
             }
         )
     for ns in resolved.catalog.platform.namespaces:
@@ -127,6 +141,21 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
     return chart
 
 
+ValueWiring = Callable[[Resolved, Component, dict[str, Any]], dict[str, Any]]
+"""Adds to an upstream chart's catalog values what follows from the platform (its providers, its alerts)."""
+
+VALUE_WIRINGS: list[ValueWiring] = [with_alerting, with_dashboards, with_backup_store]
+"""Every wiring of upstream values, applied in order; each leaves the values of charts it does not concern alone."""
+
+
+def upstream_values(resolved: Resolved, component: Component) -> dict[str, Any]:
+    """The values of a component's upstream release: its catalog values, then each of :data:`VALUE_WIRINGS`."""
+    values = dict(component.install.values)
+    for wiring in VALUE_WIRINGS:
+        values = wiring(resolved, component, values)
+    return values
+
+
 def render_platform(resolved: Resolved) -> RenderedPlatform:
     """Every chart, upstream release, cluster description and file of the platform."""
     out = RenderedPlatform()
@@ -143,9 +172,7 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
                 repo_url=chart.repo,
                 chart=chart.name,
                 version=chart.version,
-                values=with_dashboards(
-                    resolved, component, with_alerting(resolved, component, dict(component.install.values))
-                ),
+                values=upstream_values(resolved, component),
             )
             out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
     for name, component in sorted(resolved.catalog.components.items()):
@@ -155,14 +182,6 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
             out.files[f"vault/roles/{name}.json"] = _json(vault_role(component))
     for render_files in FILE_RENDERERS:
         out.files.update(render_files(resolved))
-    velero = render_velero(resolved)
-    if velero is not None:
-        out.upstream[velero.release.component] = velero.release
-        out.charts[velero.chart.component] = velero.chart
-        out.cluster[f"upstream/{velero.release.component}"] = velero.stand_ins
-        out.files.update(velero.files)
-        for rendered in out.charts.values():
-            rendered.manifests = allow_node_agent(rendered.manifests, velero.release.namespace)
     return out
 
 

@@ -7,6 +7,7 @@ engine issues and rotates them); the rest are KV entries under ``kv/<namespace>/
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from hearth.catalog.models import Component
@@ -99,30 +100,47 @@ def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str,
     for file, path in paths.items():
         annotations[f"{INJECT}/agent-inject-secret-{file}"] = path
         annotations[f"{INJECT}/agent-inject-template-{file}"] = env_file_template(path)
-    volume = {
+    return annotations, [token_volume()]
+
+
+def token_volume() -> dict[str, Any]:
+    """The projected volume of a short-lived ServiceAccount token of audience ``vault``, the agent's login."""
+    return {
         "name": TOKEN_VOLUME,
         "projected": {
             "sources": [{"serviceAccountToken": {"path": "token", "audience": "vault", "expirationSeconds": 600}}]
         },
     }
-    return annotations, [volume]
 
 
-def vault_policy(resolved: Resolved, component: Component) -> str:
-    """The component's Vault policy in HCL: read exactly its own paths, nothing else."""
-    lines = [f"# Vault policy for {component.namespace}/{component.name}, rendered by hearth."]
-    for path in secret_paths(resolved, component).values():
+def policy_text(owner: str, paths: Iterable[str]) -> str:
+    """A Vault policy in HCL that reads exactly ``paths``, for the identity ``owner`` (``namespace/name``)."""
+    lines = [f"# Vault policy for {owner}, rendered by hearth."]
+    for path in paths:
         lines += [f'path "{path}" {{', '  capabilities = ["read"]', "}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def vault_role(component: Component) -> dict[str, Any]:
-    """The Kubernetes auth role binding the component's ServiceAccount to its policy."""
+def kubernetes_role(name: str, namespace: str) -> dict[str, Any]:
+    """The Kubernetes auth role binding ServiceAccount ``namespace/name`` to the policy of the same name.
+
+    Tokens must have audience ``vault``: the projected token of :func:`token_volume`, never the automounted one.
+    """
     return {
-        "name": component.name,
-        "bound_service_account_names": [component.name],
-        "bound_service_account_namespaces": [component.namespace],
+        "name": name,
+        "bound_service_account_names": [name],
+        "bound_service_account_namespaces": [namespace],
         "audience": "vault",
-        "token_policies": [component.name],
+        "token_policies": [name],
         "token_ttl": "1h",
     }
+
+
+def vault_policy(resolved: Resolved, component: Component) -> str:
+    """The component's Vault policy in HCL: read exactly its own paths, nothing else."""
+    return policy_text(f"{component.namespace}/{component.name}", secret_paths(resolved, component).values())
+
+
+def vault_role(component: Component) -> dict[str, Any]:
+    """The Kubernetes auth role binding the component's ServiceAccount to its policy."""
+    return kubernetes_role(component.name, component.namespace)

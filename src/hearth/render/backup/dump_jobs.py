@@ -1,9 +1,10 @@
 """The dump CronJob of a ``backup.method: dump`` component, in that component's chart.
 
-The job's init container runs the protocol's dump tool (``hearth.render.backup.dump_targets``) from the component's own
-image into an emptyDir; a pinned aws-cli container then uploads the dump to the s3 provider and prunes old runs.
-Credentials come from Vault through the agent injector (pre-populate only), never from a Kubernetes Secret. The
-pod's ``hearth.dev/connects-to`` is rendered from the same backup links as its NetworkPolicies.
+The job's init container runs the protocol's dump tool (the capability's ``dump``, ``hearth.capabilities``) from the
+component's own image into an emptyDir; a pinned aws-cli container then uploads the dump to the s3 provider and
+prunes old runs. Credentials come from Vault through the agent injector (pre-populate only), never from a
+Kubernetes Secret. The job is a pod of the component with flows of its own (``hearth.dumps``), so its
+``hearth.dev/connects-to`` and its NetworkPolicy come from the same flows as every other pod's.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
-from hearth.render.backup.dump_targets import DumpTarget, dump_job_labels, dump_target
-from hearth.render.backup.links import backup_links, connects_to, dump_job_peer
+from hearth.dumps import DUMP_POD, DumpTarget, dump_job_labels, dump_target
 from hearth.render.backup.storage import DUMP_BUCKET, S3_REGION, retention_terms
 from hearth.render.backup.vault import agent_template, dump_secret_paths
 from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
-from hearth.render.intent import COMPONENT, CONNECTS_TO
+from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
-from hearth.render.secrets import INJECT, TOKEN_VOLUME, vault_address
+from hearth.render.secrets import INJECT, TOKEN_VOLUME, token_volume, vault_address
 from hearth.resolve import Endpoint, Resolved, provider_endpoint
 
 # amazon/aws-cli: the official AWS CLI v2 image, pinned; it uploads dumps with the S3 API.
@@ -67,15 +67,14 @@ def _mounts() -> list[dict[str, Any]]:
 
 
 def _job_pod(
-    component: Component, dump: DumpTarget, s3: Endpoint, targets: str, vault: dict[str, str]
+    component: Component, dump: DumpTarget, s3: Endpoint, intent: dict[str, str], vault: dict[str, str]
 ) -> dict[str, Any]:
     assert component.image is not None
     uid = component.security.run_as_user or UNPRIVILEGED_UID
     paths = dump_secret_paths(component)
     tool = dump.tool
     annotations = {
-        COMPONENT: component.name,
-        CONNECTS_TO: targets,
+        **intent,
         f"{INJECT}/agent-inject": "true",
         f"{INJECT}/agent-pre-populate-only": "true",
         f"{INJECT}/agent-init-first": "true",
@@ -133,14 +132,7 @@ def _job_pod(
             "volumes": [
                 {"name": "backup", "emptyDir": {}},
                 {"name": "tmp", "emptyDir": {}},
-                {
-                    "name": TOKEN_VOLUME,
-                    "projected": {
-                        "sources": [
-                            {"serviceAccountToken": {"path": "token", "audience": "vault", "expirationSeconds": 600}}
-                        ]
-                    },
-                },
+                token_volume(),
             ],
         },
     }
@@ -155,12 +147,12 @@ def render_dump_job(resolved: Resolved, component: Component) -> list[Manifest]:
     ``hearth.dev/retention``. The pod's connects-to lists every link of the job (database, s3 and Vault).
     """
     dump, s3 = dump_target(resolved, component), provider_endpoint(resolved, "s3")
-    if dump is None or s3 is None or component.backup is None or component.image is None:
+    pod = resolved.pods.get((component.name, DUMP_POD))
+    if dump is None or s3 is None or pod is None or component.backup is None or component.image is None:
         return []
     assert component.backup.schedule is not None and component.backup.retention is not None
     name, ns = f"{component.name}-backup", component.namespace
     labels = dump_job_labels(component)
-    targets = connects_to(backup_links(resolved), dump_job_peer(component))
     first = retention_terms(component.backup.retention)[0]
     annotations = {
         f"{ANNOTATION}/retention": component.backup.retention,
@@ -189,7 +181,9 @@ def render_dump_job(resolved: Resolved, component: Component) -> list[Manifest]:
                         "backoffLimit": 2,
                         "activeDeadlineSeconds": 6 * 3600,
                         "ttlSecondsAfterFinished": 24 * 3600,
-                        "template": _job_pod(component, dump, s3, targets, vault_address(resolved)),
+                        "template": _job_pod(
+                            component, dump, s3, intent_annotations(resolved, pod), vault_address(resolved)
+                        ),
                     }
                 },
             },

@@ -2,7 +2,8 @@
 
 A component's own Schedule goes into that component's (companion) chart, so it comes and goes with the
 component; the cluster-wide ones go into Velero's companion chart. Schedules always live in Velero's namespace,
-the only one Velero watches. A Schedule's TTL is the longest term of its retention.
+the only one Velero watches: the namespace of the component providing ``backups``. A Schedule's TTL is the
+longest term of its retention.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from typing import Any
 
 from hearth.catalog.models import BackupSchedule, Component
 from hearth.render.backup.storage import velero_ttl
-from hearth.render.backup.velero_pods import velero_namespace
 from hearth.render.defaults import ANNOTATION, metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, provider_endpoint, standard_labels
+from hearth.resolve import Resolved, providers, standard_labels
+
+
+def velero_namespace(resolved: Resolved) -> str | None:
+    """The namespace of the first provider of ``backups`` (Velero), where every Schedule lives; None without one."""
+    found = providers(resolved, "backups")
+    return found[0].namespace if found else None
 
 
 def _schedule(name: str, namespace: str, labels: dict[str, str], cron: str, template: dict[str, Any]) -> Manifest:
@@ -34,7 +40,8 @@ def render_volume_schedule(resolved: Resolved, component: Component) -> list[Man
     """A Velero Schedule for a ``backup.method: volume`` component: its pods, with file-system volume backup."""
     backup = component.backup
     pods = resolved.pods_of(component.name)
-    if backup is None or backup.method != "volume" or not pods or provider_endpoint(resolved, "s3") is None:
+    ns = velero_namespace(resolved)
+    if backup is None or backup.method != "volume" or not pods or ns is None:
         return []
     assert backup.schedule is not None and backup.retention is not None
     selectors = [{"matchLabels": dict(sorted(p.labels.items()))} for p in pods]
@@ -48,12 +55,11 @@ def render_volume_schedule(resolved: Resolved, component: Component) -> list[Man
     else:
         template["orLabelSelectors"] = selectors
     labels = {**standard_labels(component), f"{ANNOTATION}/component": component.name}
-    ns = velero_namespace(resolved)
     return [_schedule(f"{component.name}-volumes", ns, labels, backup.schedule, template)]
 
 
-def cluster_schedule(resolved: Resolved, row: BackupSchedule) -> Manifest:
-    """A Velero Schedule for a row of ``platform.backups``: every managed namespace."""
+def cluster_schedule(resolved: Resolved, row: BackupSchedule, namespace: str) -> Manifest:
+    """A Velero Schedule for a row of ``platform.backups``: every managed namespace; it lives in ``namespace``."""
     managed = [ns.name for ns in resolved.catalog.platform.namespaces if ns.managed]
     template = {
         "includedNamespaces": managed,
@@ -61,4 +67,11 @@ def cluster_schedule(resolved: Resolved, row: BackupSchedule) -> Manifest:
         "ttl": velero_ttl(row.retention),
     }
     labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
-    return _schedule(row.name, velero_namespace(resolved), labels, row.schedule, template)
+    return _schedule(row.name, namespace, labels, row.schedule, template)
+
+
+def render_cluster_schedules(resolved: Resolved, component: Component) -> list[Manifest]:
+    """The Schedules of ``platform.backups``, in the chart of the component providing ``backups``."""
+    if "backups" not in component.capabilities():
+        return []
+    return [cluster_schedule(resolved, row, component.namespace) for row in resolved.catalog.platform.backups]

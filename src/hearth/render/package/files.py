@@ -238,29 +238,21 @@ def _namespace(rendered: RenderedPlatform, resolved: Resolved, name: str) -> str
 def component_needs(rendered: RenderedPlatform, resolved: Resolved) -> dict[str, list[str]]:
     """The direct deploy-order needs of every component that gets a release, sorted.
 
-    A catalog component needs what the dependency graph says (its stated needs, plus what every component
-    needs first, such as the namespaces); a release the renderers add on their own (Velero, for the platform's
-    backups) states its needs on its ``UpstreamRelease``.
+    Every release is a catalog component's, so it needs what the dependency graph says (its stated needs, plus
+    what every component needs first, such as the namespaces).
     """
     graph = resolved.graph.needs
-    needs: dict[str, list[str]] = {}
-    for name in sorted(set(rendered.charts) | set(rendered.upstream)):
-        upstream = rendered.upstream.get(name)
-        needs[name] = sorted(graph.get(name, upstream.needs if upstream else []))
-    return needs
+    return {name: sorted(graph.get(name, [])) for name in sorted(set(rendered.charts) | set(rendered.upstream))}
 
 
 def crd_needs(rendered: RenderedPlatform, resolved: Resolved, chart: ChartRender) -> set[str]:
     """Releases a chart must wait for because they install the CRDs of objects it holds.
 
-    The group -> provider map comes from the capabilities (``ingress`` installs traefik.io, ...), plus the API
-    groups each added upstream release declares (Velero's velero.io).
+    The group -> provider map comes from the capabilities (``ingress`` installs traefik.io, ``backups``
+    velero.io, ...).
     """
     comps = resolved.catalog.components
     providers = crd_providers({n: c.capabilities() for n, c in comps.items()})
-    for name, release in rendered.upstream.items():
-        for group in release.crd_groups:
-            providers.setdefault(group, []).append(name)
     groups = {str(m.get("apiVersion", "")).partition("/")[0] for m in [*chart.manifests, *chart.tests]}
     return {
         _release_key(rendered, resolved, provider)
