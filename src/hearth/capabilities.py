@@ -10,51 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hearth.protocols import (
+    CLICKHOUSE_DUMP,
+    MONGO_DUMP,
+    MYSQL,
+    MYSQL_DUMP,
+    PG_DUMP,
+    POSTGRES,
+    Dialect,
+    DumpTool,
+    HealthClient,
+    amqp_health,
+    mongo_health,
+    mysql_health,
+    pg_health,
+    redis_health,
+)
+
 Direction = Literal["to-provider", "from-provider", "none"]
 Grant = Literal["database", "bucket", "vhost", "acl-user", "sso-client", "vault-role", "mailbox"]
-
-
-@dataclass(frozen=True)
-class DumpTool:
-    """A protocol's own dump tool: which credentials it reads and the shell command that writes to /backup.
-
-    ``script`` connects to ``{host}:{port}`` with the credentials the Vault agent rendered into the two
-    variables; ``ports`` are port names to dump through in preference to the capability's own port.
-    """
-
-    user_env: str
-    password_env: str
-    script: str
-    ports: tuple[str, ...] = ()
-
-
-PG_DUMP = DumpTool(
-    "PGUSER", "PGPASSWORD", "pg_dumpall --host={host} --port={port} --clean --if-exists --file=/backup/dump.sql"
-)
-MYSQL_DUMP = DumpTool(
-    "MYSQL_USER",
-    "MYSQL_PWD",
-    'mysqldump --host={host} --port={port} --user="$MYSQL_USER" --all-databases --single-transaction'
-    # --flush-privileges: the dump reloads the grant tables it restores, or its accounts cannot log in.
-    " --routines --events --triggers --flush-privileges --result-file=/backup/dump.sql",
-)
-MONGO_DUMP = DumpTool(
-    "MONGO_USERNAME",
-    "MONGO_PASSWORD",
-    'mongodump --host={host} --port={port} --username="$MONGO_USERNAME" --password="$MONGO_PASSWORD"'
-    " --authenticationDatabase=admin --archive=/backup/dump.archive --gzip",
-)
-CLICKHOUSE_DUMP = DumpTool(
-    "CLICKHOUSE_USER",
-    "CLICKHOUSE_PASSWORD",
-    'ch() {{ clickhouse-client --host={host} --port={port} --user="$CLICKHOUSE_USER"'
-    ' --password="$CLICKHOUSE_PASSWORD" "$@"; }}; '
-    "ch --query=\"SELECT database || '.' || name FROM system.tables WHERE NOT is_temporary AND database"
-    " NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')\" | while read -r t; do "
-    'ch --query="SHOW CREATE TABLE $t FORMAT TSVRaw" > "/backup/$t.sql"; '
-    'ch --query="SELECT * FROM $t FORMAT Native" > "/backup/$t.native"; done',
-    ports=("native", "tcp"),
-)
 
 
 @dataclass(frozen=True)
@@ -84,15 +58,23 @@ class CapabilitySpec:
     ready_after_bootstrap: bool = False
     dump: DumpTool | None = None
     """The tool a ``backup.method: dump`` provider of this capability is dumped with."""
+    dialect: Dialect | None = None
+    """How Vault's database engine and the provider's bootstrap speak to it (``database`` grants)."""
+    health: HealthClient | None = None
+    """The protocol's own liveness client, which the provider's Helm test runs against its Service."""
+    vault_engine: str | None = None
+    """The Vault secrets engine issuing consumers' credentials dynamically; None: a KV entry of their own."""
+    contract_role: str | None = None
+    """The role the provider's pod takes in the manifest contract (``hearth.dev/role``)."""
 
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
     "namespaces": CapabilitySpec("none", everyone_needs=True),
     "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
-    "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",)),
+    "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",), contract_role="metrics-scraper"),
     # Backups of cluster state and volumes (Velero): its Schedules are objects of velero.io.
     "backups": CapabilitySpec("none", crd_groups=("velero.io",)),
-    "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",)),
+    "ingress": CapabilitySpec("from-provider", crd_groups=("traefik.io",), contract_role="ingress-controller"),
     # The router's public entrypoints (web, websecure), where the tunnel connector delivers what the gateway forwards.
     "entrypoint": CapabilitySpec("none"),
     "tunnel": CapabilitySpec("none", reaches="entrypoint"),
@@ -100,13 +82,33 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
     "logs": CapabilitySpec("to-provider", scheme="http"),
-    "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql", dump=PG_DUMP),
-    "mysql": CapabilitySpec("to-provider", grant="database", scheme="mysql", dump=MYSQL_DUMP),
-    "mongodb": CapabilitySpec("to-provider", grant="database", scheme="mongodb", dump=MONGO_DUMP),
+    "postgres": CapabilitySpec(
+        "to-provider",
+        grant="database",
+        scheme="postgresql",
+        dump=PG_DUMP,
+        dialect=POSTGRES,
+        health=pg_health,
+        vault_engine="database",
+    ),
+    "mysql": CapabilitySpec(
+        "to-provider",
+        grant="database",
+        scheme="mysql",
+        dump=MYSQL_DUMP,
+        dialect=MYSQL,
+        health=mysql_health,
+        vault_engine="database",
+    ),
+    "mongodb": CapabilitySpec(
+        "to-provider", grant="database", scheme="mongodb", dump=MONGO_DUMP, health=mongo_health, vault_engine="database"
+    ),
     "clickhouse": CapabilitySpec("to-provider", grant="database", scheme="http", dump=CLICKHOUSE_DUMP),
-    "redis": CapabilitySpec("to-provider", grant="acl-user", scheme="redis"),
+    "redis": CapabilitySpec(
+        "to-provider", grant="acl-user", scheme="redis", health=redis_health, vault_engine="database"
+    ),
     "s3": CapabilitySpec("to-provider", grant="bucket", scheme="http"),
-    "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp"),
+    "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp", health=amqp_health, vault_engine="rabbitmq"),
     "container-registry": CapabilitySpec("to-provider", scheme="https"),
     "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp"),
     # An identity service of a tool suite (JetBrains Hub for YouTrack and TeamCity): its REST auth API.

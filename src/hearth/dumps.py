@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hearth.capabilities import CAPABILITIES, DumpTool
+from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
+from hearth.protocols import DumpTool
 from hearth.resolve import Flow, Pod, Resolved, pod_with_port, provider_endpoint
 
 DUMP_POD = "backup"

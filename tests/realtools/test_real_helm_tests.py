@@ -34,7 +34,7 @@ from realtools_servers import (
     system_tool,
 )
 
-from hearth.render.helmtests import NC_IMAGE
+from hearth.protocols import NC_IMAGE
 from hearth.render.model import RenderedPlatform
 
 BUSYBOX_APPLETS = ("sh", "nc", "head", "od", "grep", "printf")

@@ -8,13 +8,8 @@ import re
 import pytest
 
 from hearth.catalog.loader import load_catalog
-from hearth.render.grants import (
-    ADMIN_PLACEHOLDER,
-    mysql_ident,
-    pg_ident,
-    render_database_grants,
-    sql_literal,
-)
+from hearth.protocols import mysql_ident, pg_ident, sql_literal
+from hearth.render.grants import ADMIN_PLACEHOLDER, render_database_grants
 from hearth.render.model import RenderedPlatform
 from hearth.resolve import Resolved, resolve
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from hearth.catalog.models import Component
-from hearth.render.helmtests import AMQP_HEADER, AMQP_START, CURL_IMAGE, NC_IMAGE, TEST_LABEL, render_helm_tests
+from hearth.protocols import AMQP_HEADER, AMQP_START, NC_IMAGE
+from hearth.render.helmtests import CURL_IMAGE, TEST_LABEL, render_helm_tests
 from hearth.render.model import Manifest, RenderedPlatform
 from hearth.resolve import Resolved, resolve
 

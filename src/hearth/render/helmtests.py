@@ -21,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
+from hearth.protocols import NC_IMAGE
 from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
 from hearth.render.network import NS_LABEL, POLICY_LABELS
@@ -30,43 +32,9 @@ from hearth.resolve import Pod, Resolved, pod_with_port
 TEST_LABEL = f"{ANNOTATION}/helm-test"
 # curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc` (and sh, printf, od). Both pinned.
 CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
-NC_IMAGE = "docker.io/library/busybox:1.36.1"
 UNPRIVILEGED_UID = 65532
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 HOOK = {"helm.sh/hook": "test", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded"}
-
-
-# The AMQP 0-9-1 protocol header, and the first 11 bytes of the server's Connection.Start frame as `od -An -tx1`
-# prints them: type 1 (method), channel 0, a 4-byte size, class 10 (connection), method 10 (start).
-AMQP_HEADER = "AMQP\\000\\000\\011\\001"
-AMQP_START = "^ *01 00 00 .. .. .. .. 00 0a 00 0a *$"
-
-
-def _client(capability: str, binary: str, host: str, port: int) -> tuple[str | None, list[str]] | None:
-    """The protocol's own liveness check against ``host:port`` and the image it runs from (None: the component's).
-
-    None for protocols without one here.
-    """
-    redis_cli = binary if binary.endswith("-cli") else "redis-cli"
-    table: dict[str, tuple[str | None, list[str]]] = {
-        "postgres": (None, ["pg_isready", "-h", host, "-p", str(port)]),
-        "mysql": (None, ["mysqladmin", "ping", "-h", host, "-P", str(port)]),
-        "mongodb": (
-            None,
-            ["mongosh", "--host", host, "--port", str(port), "--quiet", "--eval", "db.adminCommand('ping').ok"],
-        ),
-        # redis-cli exits 0 on an error reply too (NOAUTH, LOADING): only a PONG proves the server usable.
-        "redis": (None, ["sh", "-c", f"{redis_cli} -h {host} -p {port} ping | grep -q PONG"]),
-        "amqp": (
-            NC_IMAGE,
-            [
-                "sh",
-                "-c",
-                f"printf '{AMQP_HEADER}' | nc -w 5 {host} {port} | head -c 11 | od -An -tx1 | grep -q '{AMQP_START}'",
-            ],
-        ),
-    }
-    return table.get(capability)
 
 
 @dataclass(frozen=True)
@@ -90,7 +58,8 @@ def _exec_probe(resolved: Resolved, component: Component) -> Probe | None:
         if found is None:
             continue
         host = f"{found[0].service}.{found[0].namespace}.svc"
-        client = _client(provide.capability, binary, host, found[0].service_port(found[1]))
+        health = CAPABILITIES[provide.capability].health
+        client = health(binary, host, found[0].service_port(found[1])) if health is not None else None
         if client is not None:
             return Probe(found[0], found[1], client[0] or image, client[1])
     pods = resolved.pods_of(component.name)

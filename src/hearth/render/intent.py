@@ -6,6 +6,7 @@ intent back from the manifests and measure the NetworkPolicies, monitors and bac
 
 from __future__ import annotations
 
+from hearth.capabilities import CAPABILITIES
 from hearth.render.defaults import ANNOTATION
 from hearth.resolve import Pod, Resolved, provider_endpoint
 
@@ -15,8 +16,6 @@ ROLE = f"{ANNOTATION}/role"
 WEBHOOK_PORT = f"{ANNOTATION}/webhook-port"
 BACKUP_EXEMPT = f"{ANNOTATION}/backup-exempt"
 MONITORED_BY = f"{ANNOTATION}/monitored-by"
-# capability whose provider pod takes a role -> the role's name in the contract
-ROLES = {"ingress": "ingress-controller", "metrics": "metrics-scraper"}
 
 
 def connects_to(resolved: Resolved, pod: Pod) -> str:
@@ -31,10 +30,10 @@ def connects_to(resolved: Resolved, pod: Pod) -> str:
 def roles(resolved: Resolved, pod: Pod) -> list[str]:
     """The contract roles of a pod: it serves ingress or scrapes metrics for the platform, or serves a webhook."""
     found = []
-    for capability, role in ROLES.items():
-        endpoint = provider_endpoint(resolved, capability)
-        if endpoint is not None and endpoint.pod.key == pod.key:
-            found.append(role)
+    for capability, spec in sorted(CAPABILITIES.items()):
+        endpoint = provider_endpoint(resolved, capability) if spec.contract_role else None
+        if spec.contract_role and endpoint is not None and endpoint.pod.key == pod.key:
+            found.append(spec.contract_role)
     if webhook_ports(resolved, pod):
         found.append("webhook")
     return found

@@ -10,18 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component
 from hearth.resolve import Grant, Resolved, provider_endpoint
 
 INJECT = "vault.hashicorp.com"
 TOKEN_VOLUME = "vault-token"
-DYNAMIC_ENGINES = {
-    "postgres": "database",
-    "mysql": "database",
-    "mongodb": "database",
-    "redis": "database",
-    "amqp": "rabbitmq",
-}
 
 
 def needs_vault(resolved: Resolved, component: Component) -> bool:
@@ -32,7 +26,7 @@ def needs_vault(resolved: Resolved, component: Component) -> bool:
 
 def secret_path(grant: Grant, component: Component) -> str:
     """Where Vault serves the credential of one grant: a dynamic role, or a KV entry."""
-    engine = DYNAMIC_ENGINES.get(grant.capability)
+    engine = CAPABILITIES[grant.capability].vault_engine
     if engine == "database":
         return f"database/creds/{grant.provider}-{component.name}"
     if engine == "rabbitmq":
