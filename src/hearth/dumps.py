@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
+from hearth.contract import HEARTH_LABELS, INSTANCE, NAME
 from hearth.protocols import DumpTool
 from hearth.resolve import Flow, Pod, Resolved, pod_with_port, provider_endpoint
 
@@ -52,11 +53,10 @@ def dump_target(resolved: Resolved, component: Component) -> DumpTarget | None:
 def dump_job_labels(component: Component) -> dict[str, str]:
     """Labels of a component's dump job pods; distinct from the component's own so no Service selects them."""
     return {
-        "app.kubernetes.io/name": f"{component.name}-backup",
-        "app.kubernetes.io/instance": component.name,
+        NAME: f"{component.name}-backup",
+        INSTANCE: component.name,
         "app.kubernetes.io/component": "backup",
-        "app.kubernetes.io/part-of": "hearth",
-        "app.kubernetes.io/managed-by": "hearth",
+        **HEARTH_LABELS,
     }
 
 

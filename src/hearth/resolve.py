@@ -14,6 +14,7 @@ from ipaddress import IPv4Address
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog, Component, Metrics, Port, Resources
 from hearth.catalog.placeholders import substitute
+from hearth.contract import INSTANCE, MANAGED_BY, NAME, PART_OF, VERSION
 from hearth.graph import DependencyGraph
 
 PodKey = tuple[str, str]  # (component, pod)
@@ -146,18 +147,18 @@ class Resolved:
 def standard_labels(component: Component) -> dict[str, str]:
     """Labels of a pod hearth renders; selectors use the first two only, so they never change on upgrade."""
     return {
-        "app.kubernetes.io/name": component.name,
-        "app.kubernetes.io/instance": component.name,
-        "app.kubernetes.io/part-of": "hearth",
-        "app.kubernetes.io/version": (component.image.tag if component.image else component.version)[:63],
-        "app.kubernetes.io/managed-by": "hearth",
+        NAME: component.name,
+        INSTANCE: component.name,
+        PART_OF: "hearth",
+        VERSION: (component.image.tag if component.image else component.version)[:63],
+        MANAGED_BY: "hearth",
     }
 
 
 def selector_labels(component: Component) -> dict[str, str]:
     """The labels a Service, PDB or NetworkPolicy selects a hearth-rendered pod by."""
     labels = standard_labels(component)
-    return {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+    return {k: labels[k] for k in (NAME, INSTANCE)}
 
 
 def _pods(component: Component) -> list[Pod]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Kubelet, Node, SystemPod
+from hearth.contract import DISK_BYTES, REPLICAS, STAND_IN, WORKLOAD_KIND
 from hearth.quantity import byte_count, parse_quantity
-from hearth.render.defaults import ANNOTATION, metadata
+from hearth.render.defaults import metadata
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.network import DNS_LABELS
@@ -61,8 +62,8 @@ def render_nodes(resolved: Resolved) -> list[Manifest]:
                     None,
                     labels,
                     {
-                        f"{ANNOTATION}/stand-in": "describes the node; the kubelet registers it",
-                        f"{ANNOTATION}/disk-bytes": str(byte_count(node.disk)),
+                        STAND_IN: "describes the node; the kubelet registers it",
+                        DISK_BYTES: str(byte_count(node.disk)),
                     },
                 ),
                 "spec": {} if node.schedulable else {"unschedulable": True},
@@ -84,7 +85,7 @@ def _dns_service() -> Manifest:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": metadata(
-            DNS_SERVICE, "kube-system", dict(DNS_LABELS), {f"{ANNOTATION}/stand-in": "CoreDNS, deployed by kubespray"}
+            DNS_SERVICE, "kube-system", dict(DNS_LABELS), {STAND_IN: "CoreDNS, deployed by kubespray"}
         ),
         "spec": {
             "selector": dict(DNS_LABELS),
@@ -98,9 +99,7 @@ def _bare_dns_pod() -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": metadata(
-            "coredns", "kube-system", dict(DNS_LABELS), {f"{ANNOTATION}/stand-in": "CoreDNS, deployed by kubespray"}
-        ),
+        "metadata": metadata("coredns", "kube-system", dict(DNS_LABELS), {STAND_IN: "CoreDNS, deployed by kubespray"}),
         "spec": {
             "containers": [
                 {
@@ -145,9 +144,9 @@ def _system_pod(pod: SystemPod, node: Node | None) -> Manifest:
         spec["tolerations"] = tolerations
     kind = "Pod" if node is not None else pod.kind
     annotations = {
-        f"{ANNOTATION}/stand-in": f"{_STAND_IN[pod.kind]}; requests per {pod.source}",
-        f"{ANNOTATION}/workload-kind": kind,
-        f"{ANNOTATION}/replicas": str(pod.replicas),
+        STAND_IN: f"{_STAND_IN[pod.kind]}; requests per {pod.source}",
+        WORKLOAD_KIND: kind,
+        REPLICAS: str(pod.replicas),
     }
     name = pod.name if node is None else f"{pod.name}-{node.name}"
     return {
@@ -181,11 +180,11 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
     component = resolved.component(pod.component)
     chart = component.install.chart
     assert chart is not None
-    stand_in = {f"{ANNOTATION}/stand-in": f"pod created by upstream chart {chart.name} {chart.version}"}
+    stand_in = {STAND_IN: f"pod created by upstream chart {chart.name} {chart.version}"}
     annotations = {
         **stand_in,
-        f"{ANNOTATION}/workload-kind": pod.kind,
-        f"{ANNOTATION}/replicas": str(pod.replicas),
+        WORKLOAD_KIND: pod.kind,
+        REPLICAS: str(pod.replicas),
         **intent_annotations(resolved, pod),
     }
     container: dict[str, Any] = {
@@ -220,7 +219,7 @@ def _stand_in_pod(resolved: Resolved, pod: Pod) -> list[Manifest]:
                     claim,
                     pod.namespace,
                     pod.labels,
-                    {f"{ANNOTATION}/stand-in": f"the volume upstream chart {chart.name} claims"},
+                    {STAND_IN: f"the volume upstream chart {chart.name} claims"},
                 ),
                 "spec": {
                     "accessModes": ["ReadWriteOnce"],

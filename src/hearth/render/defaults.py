@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component, Health, SecurityException
+from hearth.contract import EXCEPTION_PREFIX
 
 CHART_VERSION = "0.1.0"
-ANNOTATION = "hearth.dev"
+
 SECCOMP = {"type": "RuntimeDefault"}
 
 
@@ -84,7 +85,7 @@ def exception_annotations(component: Component) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for exc in component.security.exceptions:
-        key = f"{ANNOTATION}/exception-{exc.kind}" + (f"-{exc.value.lower()}" if exc.value else "")
+        key = f"{EXCEPTION_PREFIX}{exc.kind}" + (f"-{exc.value.lower()}" if exc.value else "")
         key += f".{exc.container}" if exc.container else ""
         out[key[:253]] = exc.reason
     return out

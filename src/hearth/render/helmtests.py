@@ -23,13 +23,14 @@ from typing import Any
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
+from hearth.contract import COMPONENT, CONNECTS_TO, HELM_TEST
 from hearth.protocols import NC_IMAGE
-from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
+from hearth.render.defaults import metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
 from hearth.render.network import NS_LABEL, POLICY_LABELS
 from hearth.resolve import Pod, Resolved, pod_with_port
 
-TEST_LABEL = f"{ANNOTATION}/helm-test"
+TEST_LABEL = HELM_TEST
 # curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc` (and sh, printf, od). Both pinned.
 CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
 UNPRIVILEGED_UID = 65532
@@ -107,8 +108,8 @@ def _test_pod(component: Component, found: Probe) -> Manifest:
     }
     annotations = {
         **HOOK,
-        f"{ANNOTATION}/component": component.name,
-        f"{ANNOTATION}/connects-to": f"{found.pod.namespace}/{found.pod.service}:{found.port.name}",
+        COMPONENT: component.name,
+        CONNECTS_TO: f"{found.pod.namespace}/{found.pod.service}:{found.port.name}",
     }
     container: dict[str, Any] = {
         "name": "probe",
@@ -139,7 +140,7 @@ def _policies(component: Component, found: Probe) -> list[Manifest]:
     test_selector = {TEST_LABEL: component.name}
     target = dict(sorted(found.pod.labels.items()))
     port = [{"protocol": found.port.protocol, "port": found.port.port}]
-    labels = {**POLICY_LABELS, f"{ANNOTATION}/component": component.name}
+    labels = {**POLICY_LABELS, COMPONENT: component.name}
 
     def peer(namespace: str, selector: dict[str, str]) -> dict[str, Any]:
         return {"namespaceSelector": {"matchLabels": {NS_LABEL: namespace}}, "podSelector": {"matchLabels": selector}}

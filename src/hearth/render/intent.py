@@ -7,15 +7,10 @@ intent back from the manifests and measure the NetworkPolicies, monitors and bac
 from __future__ import annotations
 
 from hearth.capabilities import CAPABILITIES
-from hearth.render.defaults import ANNOTATION
+from hearth.contract import BACKUP_EXEMPT, COMPONENT, CONNECTS_TO, MONITORED_BY, ROLE, WEBHOOK_PORT
 from hearth.resolve import Pod, Resolved, provider_endpoint
 
-COMPONENT = f"{ANNOTATION}/component"
-CONNECTS_TO = f"{ANNOTATION}/connects-to"
-ROLE = f"{ANNOTATION}/role"
-WEBHOOK_PORT = f"{ANNOTATION}/webhook-port"
-BACKUP_EXEMPT = f"{ANNOTATION}/backup-exempt"
-MONITORED_BY = f"{ANNOTATION}/monitored-by"
+__all__ = ["COMPONENT", "CONNECTS_TO", "intent_annotations"]
 
 
 def connects_to(resolved: Resolved, pod: Pod) -> str:

@@ -12,6 +12,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from hearth.catalog.models import Namespace
+from hearth.contract import COMPONENT, HEARTH_LABELS
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
 from hearth.resolve import Flow, Pod, Resolved
@@ -20,7 +21,7 @@ NS_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"
 DNS_LABELS = {"k8s-app": "kube-dns"}
 API_SERVER_PORT = 6443
-POLICY_LABELS = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+POLICY_LABELS = dict(HEARTH_LABELS)
 
 
 def namespace_policies(namespace: Namespace, node_local_dns: IPv4Address | None = None) -> list[Manifest]:
@@ -106,7 +107,7 @@ def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata(name, pod.namespace, {**POLICY_LABELS, "hearth.dev/component": pod.component}),
+        "metadata": metadata(name, pod.namespace, {**POLICY_LABELS, COMPONENT: pod.component}),
         "spec": {
             "podSelector": {"matchLabels": dict(sorted(pod.labels.items()))},
             "policyTypes": ["Ingress", "Egress"],

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from hearth.catalog.models import Component
+from hearth.contract import HEARTH_LABELS
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
 from hearth.resolve import Pod, Resolved, providers, selector_labels, standard_labels
@@ -128,7 +129,7 @@ def render_prometheus_rule(resolved: Resolved, component: Component) -> list[Man
     groups = rule_groups(resolved)
     if not groups:
         return []
-    labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+    labels = dict(HEARTH_LABELS)
     return [
         {
             "apiVersion": MONITORING_API,

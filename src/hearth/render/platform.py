@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hearth.catalog.models import Component
+from hearth.contract import DESCRIPTION, EXCEPTION_PREFIX
 from hearth.edge.render import render_edge
 from hearth.provision import render_ansible
 from hearth.render.alerting import render_alertmanager_file, with_alerting
@@ -72,7 +73,7 @@ def _privileged_reasons(components: list[Component]) -> dict[str, str]:
         for e in c.security.exceptions
         if e.kind == "privileged"
     ]
-    return {"hearth.dev/exception-privileged": " ".join(reasons)} if reasons else {}
+    return {f"{EXCEPTION_PREFIX}privileged": " ".join(reasons)} if reasons else {}
 
 
 def render_namespaces(resolved: Resolved) -> list[Manifest]:
@@ -88,7 +89,7 @@ def render_namespaces(resolved: Resolved) -> list[Manifest]:
             "pod-security.kubernetes.io/enforce": level,
             "pod-security.kubernetes.io/warn": "restricted",
         }
-        annotations = {"hearth.dev/description": ns.description} if ns.description else {}
+        annotations = {DESCRIPTION: ns.description} if ns.description else {}
         annotations |= _privileged_reasons([c for c in comps if c.namespace == ns.name])
         out.append(
             {

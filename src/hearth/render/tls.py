@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 from hearth.catalog.models import Component
+from hearth.contract import HEARTH_LABELS
 from hearth.render.defaults import metadata
 from hearth.render.ingress import fqdn, tls_secret_name
 from hearth.render.model import Manifest
@@ -70,7 +71,7 @@ def render_cluster_issuer(resolved: Resolved, component: Component) -> list[Mani
     if "certificates" not in component.capabilities() or vault is None:
         return []
     ns = component.namespace
-    labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+    labels = dict(HEARTH_LABELS)
     token_rule = {
         "apiGroups": [""],
         "resources": ["serviceaccounts/token"],

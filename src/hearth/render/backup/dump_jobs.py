@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
+from hearth.contract import BACKUP_TARGET, RETENTION, RETENTION_RUNS
 from hearth.dumps import DUMP_POD, DumpTarget, dump_job_labels, dump_target
 from hearth.render.backup.storage import DUMP_BUCKET, S3_REGION, retention_terms
 from hearth.render.backup.vault import agent_template, dump_secret_paths
-from hearth.render.defaults import ANNOTATION, metadata, restricted_container, restricted_pod
+from hearth.render.defaults import metadata, restricted_container, restricted_pod
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.secrets import INJECT, TOKEN_VOLUME, token_volume, vault_address
@@ -155,9 +156,9 @@ def render_dump_job(resolved: Resolved, component: Component) -> list[Manifest]:
     labels = dump_job_labels(component)
     first = retention_terms(component.backup.retention)[0]
     annotations = {
-        f"{ANNOTATION}/retention": component.backup.retention,
-        f"{ANNOTATION}/retention-runs": str(first[0]),
-        f"{ANNOTATION}/backup-target": f"s3://{DUMP_BUCKET}/{ns}/{component.name}/",
+        RETENTION: component.backup.retention,
+        RETENTION_RUNS: str(first[0]),
+        BACKUP_TARGET: f"s3://{DUMP_BUCKET}/{ns}/{component.name}/",
     }
     return [
         {

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import BackupSchedule, Component
+from hearth.contract import COMPONENT, HEARTH_LABELS
 from hearth.render.backup.storage import velero_ttl
-from hearth.render.defaults import ANNOTATION, metadata
+from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
 from hearth.resolve import Resolved, providers, standard_labels
 
@@ -54,7 +55,7 @@ def render_volume_schedule(resolved: Resolved, component: Component) -> list[Man
         template["labelSelector"] = selectors[0]
     else:
         template["orLabelSelectors"] = selectors
-    labels = {**standard_labels(component), f"{ANNOTATION}/component": component.name}
+    labels = {**standard_labels(component), COMPONENT: component.name}
     return [_schedule(f"{component.name}-volumes", ns, labels, backup.schedule, template)]
 
 
@@ -66,7 +67,7 @@ def cluster_schedule(resolved: Resolved, row: BackupSchedule, namespace: str) ->
         "defaultVolumesToFsBackup": row.include_volumes,
         "ttl": velero_ttl(row.retention),
     }
-    labels = {"app.kubernetes.io/part-of": "hearth", "app.kubernetes.io/managed-by": "hearth"}
+    labels = dict(HEARTH_LABELS)
     return _schedule(row.name, namespace, labels, row.schedule, template)
 
 
