@@ -37,7 +37,8 @@ class CapabilitySpec:
     everyone_needs: bool = False
     crd_groups: tuple[str, ...] = ()
     reaches: str | None = None
-    """The pods of a provider of this capability connect to every port of every provider of ``reaches``."""
+    """The pods of a provider of this capability (those its ``provides`` entry names, else all) connect to every
+    port of every provider of ``reaches``."""
     ready_after_bootstrap: bool = False
 
 
@@ -53,6 +54,11 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
     "logs": CapabilitySpec("to-provider", scheme="http"),
+    # The node log collector (Grafana Alloy): hearth renders its configuration, pushing to the ``logs`` provider.
+    "log-collector": CapabilitySpec("none"),
+    # Dashboards that query the logs store as a data source (Grafana reading Loki): a flow, not a deploy order,
+    # since the logs store itself is deployed after the monitoring stack it is scraped by.
+    "dashboards": CapabilitySpec("none", reaches="logs"),
     "postgres": CapabilitySpec("to-provider", grant="database", scheme="postgresql"),
     "mysql": CapabilitySpec("to-provider", grant="database", scheme="mysql"),
     "mongodb": CapabilitySpec("to-provider", grant="database", scheme="mongodb"),

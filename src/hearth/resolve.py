@@ -335,7 +335,11 @@ def _reaches_flows(
             if pod is not None
         ]
         for source in providers_of(capability):
+            # The pods the provide names (Grafana for ``dashboards``), or every pod of the source.
+            named = {p.pod for p in comps[source].provides if p.capability == capability}
             for pod in pods_by_component[source]:
+                if None not in named and pod.name not in named:
+                    continue
                 flows += [
                     Flow(pod.key, dst.key, port, f"{source} ({capability}) reaches {dst.qualified}")
                     for dst, port in targets

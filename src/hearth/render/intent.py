@@ -16,7 +16,7 @@ WEBHOOK_PORT = f"{ANNOTATION}/webhook-port"
 BACKUP_EXEMPT = f"{ANNOTATION}/backup-exempt"
 MONITORED_BY = f"{ANNOTATION}/monitored-by"
 # capability whose provider pod takes a role -> the role's name in the contract
-ROLES = {"ingress": "ingress-controller", "metrics": "metrics-scraper"}
+ROLES = {"ingress": "ingress-controller", "metrics": "metrics-scraper", "log-collector": "log-collector"}
 
 
 def connects_to(resolved: Resolved, pod: Pod) -> str:

@@ -18,6 +18,7 @@ from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
 from hearth.render.identity import render_identity
 from hearth.render.ingress import render_ingress
+from hearth.render.log_collector import with_log_collector
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.network import namespace_policies, render_network
 from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
@@ -143,8 +144,12 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
                 repo_url=chart.repo,
                 chart=chart.name,
                 version=chart.version,
-                values=with_dashboards(
-                    resolved, component, with_alerting(resolved, component, dict(component.install.values))
+                values=with_log_collector(
+                    resolved,
+                    component,
+                    with_dashboards(
+                        resolved, component, with_alerting(resolved, component, dict(component.install.values))
+                    ),
                 ),
             )
             out.cluster[f"upstream/{name}"] = render_upstream_stand_ins(resolved, name)
