@@ -61,10 +61,11 @@ def test_loki_is_a_data_source_at_the_logs_providers_service(seed: Resolved, val
 
 
 def test_other_charts_values_are_left_alone(seed: Resolved) -> None:
-    """Only the metrics provider's release gets dashboards and Alertmanager settings."""
+    """Only the metrics provider's release gets dashboards and Alertmanager settings (and the log collector its
+    configuration, tests/observability/test_log_collector.py)."""
     platform = render_platform(seed)
     for name, release in platform.upstream.items():
-        if name in seed.catalog.components and "metrics" not in seed.component(name).capabilities():
+        if name in seed.catalog.components and not {"metrics", "log-collector"} & seed.component(name).capabilities():
             assert release.values == dict(seed.component(name).install.values), name
 
 

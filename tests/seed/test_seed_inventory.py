@@ -71,4 +71,5 @@ def test_tags_base_selects_base_infrastructure() -> None:
     result = CliRunner().invoke(app, ["plan", "--output", "json", "--tags", "base", "--no-deps"])
     assert result.exit_code == 0, result.output
     names = {c["name"] for c in json.loads(result.stdout)["components"]}
-    assert names == {"namespaces", "traefik", "consul", "vault", "cert-manager", "authentik", "monitoring", "logging"}
+    base = {"namespaces", "traefik", "consul", "vault", "cert-manager", "authentik", "monitoring", "logging"}
+    assert names == base | {"alloy"}

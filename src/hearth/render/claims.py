@@ -74,8 +74,6 @@ def claims(resolved: Resolved) -> dict[str, Any]:
     }
     return {
         "platform": platform.name,
-        "stated_tools": [tool.model_dump() for tool in platform.stated_tools],
-        "tunnel_addresses": tunnel,
         "stated_figures": [
             {"key": figure.key, "claim": figure.claim, "value": figure.value} for figure in platform.stated_figures
         ],
@@ -86,6 +84,8 @@ def claims(resolved: Resolved) -> dict[str, Any]:
         ],
         "database_allocation": {db: list(users) for db, users in platform.database_allocation.items()},
         "backups": backups,
+        "stated_tools": [tool.model_dump() for tool in platform.stated_tools],
+        "tunnel_addresses": tunnel,
     }
 
 
