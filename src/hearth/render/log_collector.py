@@ -14,7 +14,9 @@ The provider of ``log-collector`` (Grafana Alloy, a DaemonSet) gets, in its char
 * the host paths of its ``host-path`` security exceptions, each mounted read-only, and nothing else of the host;
   an emptyDir for each of its ``writable_paths`` (the root filesystem is read-only).
 
-Other components' values are returned unchanged.
+The pipeline follows Alloy's own guide for pod logs from files (grafana/alloy docs/sources/collect/
+logs-in-kubernetes.md: the node field selector with ``sys.env("HOSTNAME")``, the ``__path__`` relabel from the pod
+uid and container name, ``stage.cri``). Other components' values are returned unchanged.
 """
 
 from __future__ import annotations
