@@ -57,6 +57,7 @@ def test_seed_every_component_with_metrics_is_scraped_and_logged(seed_build: Pat
     rows = {c.component: c for c in section.components}
     assert all(c.is_scraped for c in rows.values() if c.metrics)
     assert all(not c.logs for c in rows.values())
+    assert len(section.namespaces) == 12 and not any(section.namespaces.values())
     assert rows["logging"].scraped == ["PodMonitor service/logging -> service/logging-loki:3100"]
     assert "LoggingTargetDown" in rows["logging"].alerts
     assert rows["monitoring"].by_chart and not rows["monitoring"].scraped
@@ -99,6 +100,7 @@ def test_logs_are_not_collected_when_the_collector_cannot_reach_its_store(seed_b
     assert {c.logs for c in section.components} == {
         "service/alloy-alloy may not reach service/logging-loki on 3100/TCP"
     }
+    assert section.namespaces["social"] == ["stalwart", "stoat"]
 
 
 def test_compliant_fixture_losing_its_monitor_fails(tmp_path: Path) -> None:

@@ -215,6 +215,11 @@ def audit_observability(build: Build, matrix: ReachMatrix | None = None) -> Obse
             missing = sorted(set().union(*(_nodes_for(p, nodes, daemon=daemon) for p in pods)) - covered)
             signals.logs = f"no collector on {', '.join(missing)}" if missing else ""
         result.components.append(signals)
+        for namespace in sorted({p.namespace for p in pods}):
+            missing = result.namespaces.setdefault(namespace, [])
+            if signals.logs:
+                missing.append(name)
+    result.namespaces = dict(sorted(result.namespaces.items()))
     result.backups = _backup_alerts(build, rules)
     return result
 

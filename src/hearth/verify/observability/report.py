@@ -68,6 +68,8 @@ class Observability:
     components: list[ComponentSignals] = field(default_factory=list)
     backups: list[BackupAlerts] = field(default_factory=list)
     collectors: list[str] = field(default_factory=list)
+    namespaces: dict[str, list[str]] = field(default_factory=dict)
+    """Each namespace holding components -> the components whose logs are not collected (empty: all are)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -92,7 +94,8 @@ class Observability:
         watched = sum(1 for b in self.backups if b.alerts)
         return (
             f"{len(self.components)} components: {scraped}/{len(with_metrics)} with metrics scraped, "
-            f"{alerted}/{len(with_metrics)} alerted, logs of {logged}/{len(self.components)} collected; "
+            f"{alerted}/{len(with_metrics)} alerted, logs of {logged}/{len(self.components)} collected "
+            f"({sum(1 for m in self.namespaces.values() if not m)}/{len(self.namespaces)} namespaces); "
             f"{watched}/{len(self.backups)} backups alerted"
         )
 
@@ -102,6 +105,9 @@ class Observability:
             "status": "fail" if self.failed else "pass",
             "summary": self.summary(),
             "collectors": self.collectors,
+            "namespaces": {
+                ns: {"collected": not missing, "missing": missing} for ns, missing in self.namespaces.items()
+            },
             "components": [c.to_json() for c in self.components],
             "backups": [b.to_json() for b in self.backups],
             "warnings": self.warnings,
