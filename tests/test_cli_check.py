@@ -8,7 +8,7 @@ from pathlib import Path
 from tools import RunHearth
 
 
-def test_check_json_on_a_small_valid_platform_names_six_sections(hearth: RunHearth, fixtures_dir: Path) -> None:
+def test_check_json_on_a_small_valid_platform_names_seven_sections(hearth: RunHearth, fixtures_dir: Path) -> None:
     result = hearth("check", "--platform", str(fixtures_dir / "valid" / "web"), "--output", "json", "--quiet")
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.stdout)
@@ -19,6 +19,7 @@ def test_check_json_on_a_small_valid_platform_names_six_sections(hearth: RunHear
         "backups",
         "statements",
         "north_south",
+        "observability",
     ]
     assert report["failed"] is (result.exit_code == 1)
 

@@ -54,7 +54,8 @@ class CapabilitySpec:
     everyone_needs: bool = False
     crd_groups: tuple[str, ...] = ()
     reaches: str | None = None
-    """The pods of a provider of this capability connect to every port of every provider of ``reaches``."""
+    """The pods of a provider of this capability (those its ``provides`` entry names, else all) connect to every
+    port of every provider of ``reaches``."""
     ready_after_bootstrap: bool = False
     dump: DumpTool | None = None
     """The tool a ``backup.method: dump`` provider of this capability is dumped with."""
@@ -107,6 +108,11 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "redis": CapabilitySpec(
         "to-provider", grant="acl-user", scheme="redis", health=redis_health, vault_engine="database"
     ),
+    # The node log collector (Grafana Alloy): hearth renders its configuration, pushing to the ``logs`` provider.
+    "log-collector": CapabilitySpec("none", contract_role="log-collector"),
+    # Dashboards that query the logs store as a data source (Grafana reading Loki): a flow, not a deploy order,
+    # since the logs store itself is deployed after the monitoring stack it is scraped by.
+    "dashboards": CapabilitySpec("none", reaches="logs"),
     "s3": CapabilitySpec("to-provider", grant="bucket", scheme="http"),
     "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp", health=amqp_health, vault_engine="rabbitmq"),
     "container-registry": CapabilitySpec("to-provider", scheme="https"),

@@ -266,6 +266,20 @@ def provider_endpoint(resolved: Resolved, capability: str) -> Endpoint | None:
     return None
 
 
+def tcp_entrypoint(resolved: Resolved, number: int) -> Endpoint | None:
+    """The router entrypoint whose Service port is ``number``: where a raw TCP port published through the tunnel
+    enters the cluster (an ``entrypoint`` provider's port, e.g. Traefik's ``smtp`` 8025 behind Service port 25)."""
+    for component in providers(resolved, "entrypoint"):
+        pods = resolved.pods_of(component.name)
+        for provide in component.provides:
+            if provide.capability != "entrypoint" or provide.port is None:
+                continue
+            pod, port = _served_at(component, pods, provide.port, provide.pod)
+            if pod is not None and pod.service_port(port) == number:
+                return Endpoint(component, pod, port)
+    return None
+
+
 def pod_with_port(resolved: Resolved, component: Component, port_name: str) -> tuple[Pod, Port] | None:
     """The component's pod that carries the named port, and the port."""
     return _pod_with_port(resolved.pods_of(component.name), port_name)
@@ -342,7 +356,11 @@ def _reaches_flows(
             if pod is not None
         ]
         for source in providers_of(capability):
+            # The pods the provide names (Grafana for ``dashboards``), or every pod of the source.
+            named = {p.pod for p in comps[source].provides if p.capability == capability}
             for pod in pods_by_component[source]:
+                if None not in named and pod.name not in named:
+                    continue
                 flows += [
                     Flow(pod.key, dst.key, port, f"{source} ({capability}) reaches {dst.qualified}")
                     for dst, port in targets
@@ -406,6 +424,14 @@ def _platform_flows(
             for port in (p for p in scraped.ports if p.name == scrape_port):
                 flows += [
                     Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers
+                ]
+        for port_name in component.public_tcp if routers else []:
+            # The router's TCP entrypoint for this port (IngressRouteTCP) forwards to the component's pod.
+            target = _pod_with_port(pods, port_name)
+            if target is not None and tcp_entrypoint(result, target[1].port) is not None:
+                flows += [
+                    Flow(router.key, target[0].key, target[1], f"{router.component} routes TCP {port_name} to {name}")
+                    for router, _ in routers
                 ]
         for webhook in component.webhooks:
             target = _pod_with_port([p for p in pods if webhook.pod in (None, p.name)], webhook.port)

@@ -76,10 +76,14 @@ def test_http_resources_target_the_cluster_traefiks_tls_service_port(files: dict
     [("stalwart-smtp", 25), ("stalwart-submissions", 465), ("stalwart-submission", 587), ("stalwart-imaps", 993)],
 )
 def test_mail_ports_are_raw_tcp_through_gateway(files: dict[str, str], name: str, port: int) -> None:
-    """Each port Stalwart lists in public_tcp: a Pangolin TCP resource, an entrypoint, a router, a published port."""
+    """Each port Stalwart lists in public_tcp: a Pangolin TCP resource (to the cluster Traefik's TCP entrypoint
+    for the port, tests/edge/test_mail_tcp.py), an edge entrypoint, a router, a published port."""
     resource = _doc(files, BLUEPRINT)["proxy-resources"][name]
     assert (resource["protocol"], resource["proxy-port"]) == ("tcp", port)
-    assert resource["targets"][0]["hostname"] == "stalwart.social.svc.cluster.local"
+    assert (resource["targets"][0]["hostname"], resource["targets"][0]["port"]) == (
+        "traefik.ingress.svc.cluster.local",
+        port,
+    )
     assert _doc(files, TRAEFIK_STATIC)["entryPoints"][f"tcp-{port}"] == {"address": f":{port}/tcp"}
     assert _doc(files, TRAEFIK_DYNAMIC)["tcp"]["routers"][name]["entryPoints"] == [f"tcp-{port}"]
     assert f"{port}:{port}" in _doc(files, COMPOSE_FILE)["services"]["gerbil"]["ports"]

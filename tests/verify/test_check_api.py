@@ -79,7 +79,20 @@ def test_claims_are_written_as_stated() -> None:
     """claims.yaml carries the seed's statements unresolved: tags stay tags, the allocation table as written."""
     resolved = resolve(load_catalog(None))
     data = claims(resolved)
-    assert list(data) == ["platform", "stated_figures", "traffic", "stated_orders", "database_allocation", "backups"]
+    assert list(data) == [
+        "platform",
+        "stated_figures",
+        "traffic",
+        "stated_orders",
+        "database_allocation",
+        "backups",
+        "stated_tools",
+        "tunnel_addresses",
+    ]
+    assert data["stated_tools"] == [
+        {"role": "log-collector", "claim": "Logging: Promtail (log collection)", "value": "promtail"}
+    ]
+    assert data["tunnel_addresses"]["addresses"]["k8s-master-1"] == "10.99.0.10"
     assert data["traffic"]["gateway"] == "80.90.178.207" and data["traffic"]["tunnel"] == ["pangolin"]
     chain = data["stated_orders"][0]["steps"]
     assert chain[-2:] == [["databases"], ["apps"]]

@@ -16,6 +16,7 @@ from hearth.catalog.component import Component
 from hearth.catalog.fields import Port
 from hearth.catalog.placeholders import KNOWN, placeholders
 from hearth.catalog.platform import Platform, SystemPod
+from hearth.catalog.publish_checks import public_tcp_errors
 from hearth.catalog.yamlsource import CatalogError, Loc, Located
 from hearth.graph import find_cycle
 
@@ -229,6 +230,7 @@ def catalog_errors(
         errors += [doc.error(loc, message) for loc, message in component_problems(components[name])]
     errors += _reference_errors(components, docs, broken)
     errors += _wiring_errors(components, docs)
+    errors += public_tcp_errors(components, docs)
     if platform is not None and platform_doc is not None:
         errors += [platform_doc.error(loc, message) for loc, message in platform_problems(platform)]
         errors += _namespace_errors(platform, components, docs)

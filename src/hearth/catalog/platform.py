@@ -199,6 +199,15 @@ class StatedFigure(Strict):
     value: float | int | str
 
 
+class StatedTool(Strict):
+    """A tool the seed document says does a job (``role``: the contract role of the pod doing it, e.g.
+    ``log-collector``); ``hearth check`` compares ``value`` with the image of the pods the build gives that role."""
+
+    role: str
+    claim: str
+    value: str
+
+
 class Reserved(Strict):
     """CPU and memory the kubelet keeps back for one group of daemons (its ``kubeReserved`` or ``systemReserved``)."""
 
@@ -329,5 +338,6 @@ class Platform(Strict):
     database_allocation: dict[Name, list[Name]] = {}
     stated_orders: list[StatedOrder] = []
     stated_figures: list[StatedFigure] = []
+    stated_tools: list[StatedTool] = []
     kubelet: Kubelet = Kubelet()
     system_pods: list[SystemPod] = []

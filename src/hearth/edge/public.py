@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hearth.catalog.models import Port
-from hearth.resolve import Endpoint, Resolved, pod_with_port, provider_endpoint
+from hearth.resolve import Endpoint, Resolved, pod_with_port, provider_endpoint, tcp_entrypoint
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class PublicHost:
 
 @dataclass(frozen=True)
 class PublicTcp:
-    """A raw TCP port the gateway publishes, and the in-cluster Service port that serves it."""
+    """A raw TCP port the gateway publishes, and where it enters the cluster: the router's Service port of the
+    TCP entrypoint that routes it (an IngressRouteTCP) to the component."""
 
     component: str
     port: Port
@@ -47,17 +48,18 @@ def public_hosts(resolved: Resolved) -> list[PublicHost]:
 
 
 def public_tcp(resolved: Resolved) -> list[PublicTcp]:
-    """Every raw TCP port a component lists in ``public_tcp``, with the Service that serves it, by port number."""
+    """Every raw TCP port a component lists in ``public_tcp`` that a router entrypoint takes, with the router's
+    Service and port, by port number (a port no entrypoint takes is not routed in the cluster, so not published)."""
     out: list[PublicTcp] = []
     for name, component in sorted(resolved.catalog.components.items()):
         for port_name in component.public_tcp:
             found = pod_with_port(resolved, component, port_name)
-            if found is None:
+            entry = tcp_entrypoint(resolved, found[1].port) if found is not None else None
+            if found is None or entry is None:
                 continue
-            pod, port = found
-            out.append(
-                PublicTcp(name, port, f"{pod.service}.{pod.namespace}.svc.cluster.local", pod.service_port(port))
-            )
+            router = entry.pod
+            host = f"{router.service}.{router.namespace}.svc.cluster.local"
+            out.append(PublicTcp(name, found[1], host, router.service_port(entry.port)))
     return sorted(out, key=lambda t: t.port.port)
 
 

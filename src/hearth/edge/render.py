@@ -7,7 +7,8 @@ the cluster only on the targets Pangolin gives it, each listening on the site's 
 
 * ``newt/blueprint.yaml`` (Newt's ``--blueprint-file``) declares one Pangolin resource per public hostname, each
   targeting the cluster Traefik's TLS entrypoint on a fixed internal port, and one raw TCP resource per port a
-  component lists in ``public_tcp``;
+  component lists in ``public_tcp``, targeting the cluster Traefik's TCP entrypoint for that port (its
+  IngressRouteTCP passes the connection on to the component);
 * ``config/traefik/dynamic_config.yml`` routes each hostname on ``websecure`` (TLS terminated here) to that
   internal port at the site's tunnel address, re-encrypted towards the cluster Traefik and checked against the
   platform CA with the hostname as SNI, so the cluster Traefik serves the host's own certificate; raw TCP ports get

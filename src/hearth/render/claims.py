@@ -22,7 +22,8 @@ HEADER = (
 
 
 def claims(resolved: Resolved) -> dict[str, Any]:
-    """The statements as one mapping: stated_figures, stated_orders, database_allocation, backups."""
+    """The statements as one mapping: stated_figures and _tools, tunnel_addresses, stated_orders, database_allocation,
+    backups."""
     platform = resolved.catalog.platform
     backups: list[dict[str, Any]] = [
         {
@@ -66,6 +67,11 @@ def claims(resolved: Resolved) -> dict[str, Any]:
             for egress in component.egress
         ],
     }
+    tunnel = {
+        "source": "architecture.md, Network Topology (Master 10.99.0.10, Worker-1 10.99.0.11, Worker-2 10.99.0.12)",
+        "subnet": str(platform.gateway.wireguard_subnet),
+        "addresses": {node.name: str(node.wireguard_ip) for node in platform.nodes},
+    }
     return {
         "platform": platform.name,
         "stated_figures": [
@@ -78,6 +84,8 @@ def claims(resolved: Resolved) -> dict[str, Any]:
         ],
         "database_allocation": {db: list(users) for db, users in platform.database_allocation.items()},
         "backups": backups,
+        "stated_tools": [tool.model_dump() for tool in platform.stated_tools],
+        "tunnel_addresses": tunnel,
     }
 
 

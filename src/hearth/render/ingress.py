@@ -5,6 +5,11 @@ lives in the component's namespace and names the component's own Service: for an
 Service of the pod that carries ``web.port``. Its TLS secret is the one the component's Certificate
 (``hearth.render.tls``) fills.
 
+Each port a component lists in ``public_tcp`` (mail: SMTP, submission, IMAPS) gets an ``IngressRouteTCP`` on the
+router's entrypoint whose Service port is that port (``hearth.resolve.tcp_entrypoint``), matching any SNI
+(``HostSNI(`*`)``, the only rule a non-TLS TCP router takes) and passing the bytes through to the component's
+Service: TLS (implicit or STARTTLS) stays end to end with the mail server.
+
 Forward-auth apps get a ``Middleware`` in their own namespace, since Traefik's CRD provider refuses
 cross-namespace references unless ``allowCrossNamespace`` is set. It points at the identity provider's
 embedded outpost, as authentik documents for Traefik on Kubernetes
@@ -20,7 +25,7 @@ from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels
+from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels, tcp_entrypoint
 
 TRAEFIK_API = "traefik.io/v1alpha1"
 ENTRY_POINT = "websecure"
@@ -107,10 +112,37 @@ def ingress_route(resolved: Resolved, component: Component, middleware: Manifest
     }
 
 
+def tcp_routes(resolved: Resolved, component: Component) -> list[Manifest]:
+    """One IngressRouteTCP per ``public_tcp`` port that has a router entrypoint; none without a router."""
+    out: list[Manifest] = []
+    for port_name in component.public_tcp if providers(resolved, "ingress") else []:
+        target = pod_with_port(resolved, component, port_name)
+        entry = tcp_entrypoint(resolved, target[1].port) if target is not None else None
+        if target is None or entry is None:
+            continue
+        pod, port = target
+        service = {"name": pod.service, "namespace": pod.namespace, "port": pod.service_port(port)}
+        out.append(
+            {
+                "apiVersion": TRAEFIK_API,
+                "kind": "IngressRouteTCP",
+                "metadata": {
+                    "name": f"{component.name}-{port_name}",
+                    "namespace": component.namespace,
+                    "labels": _labels(component),
+                },
+                "spec": {
+                    "entryPoints": [entry.port.name],
+                    "routes": [{"match": "HostSNI(`*`)", "services": [service]}],
+                },
+            }
+        )
+    return out
+
+
 def render_ingress(resolved: Resolved, component: Component) -> list[Manifest]:
-    """The IngressRoute (and forward-auth Middleware) of one component; empty for components without ``web``."""
+    """The IngressRoute (and forward-auth Middleware) of a web component, and its raw TCP routes."""
     middleware = forward_auth_middleware(resolved, component)
     route = ingress_route(resolved, component, middleware)
-    if route is None:
-        return []
-    return [m for m in (middleware, route) if m is not None]
+    routes = [m for m in (middleware, route) if m is not None] if route is not None else []
+    return routes + tcp_routes(resolved, component)

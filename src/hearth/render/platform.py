@@ -20,6 +20,7 @@ from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
 from hearth.render.identity import render_identity
 from hearth.render.ingress import render_ingress
+from hearth.render.log_collector import with_log_collector
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.network import namespace_policies, render_network
 from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
@@ -145,7 +146,7 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
 ValueWiring = Callable[[Resolved, Component, dict[str, Any]], dict[str, Any]]
 """Adds to an upstream chart's catalog values what follows from the platform (its providers, its alerts)."""
 
-VALUE_WIRINGS: list[ValueWiring] = [with_alerting, with_dashboards, with_backup_store]
+VALUE_WIRINGS: list[ValueWiring] = [with_alerting, with_dashboards, with_log_collector, with_backup_store]
 """Every wiring of upstream values, applied in order; each leaves the values of charts it does not concern alone."""
 
 

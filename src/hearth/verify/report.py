@@ -1,10 +1,11 @@
 """``hearth check``: the audits of :data:`AUDITS` over one build directory, as one report.
 
 :func:`run_check` reads the build (:mod:`hearth.verify.build.audit`) and runs, in order, zero trust
-(:mod:`~hearth.verify.zero_trust`), compliance, capacity, backups and the document's statements. The report is
-deterministic for a given build: sections and rows are sorted, and nothing depends on time or the environment.
-``failed`` is true when zero trust, compliance, capacity or backups fail; capacity's N-1 findings are warnings
-and contradicted statements are findings about the document, neither fails the check.
+(:mod:`~hearth.verify.zero_trust`), compliance, capacity, backups, the document's statements, north-south and
+observability. The report is deterministic for a given build: sections and rows are sorted, and nothing depends on
+time or the environment. ``failed`` is true when any section but the statements fails; capacity's N-1 findings
+and observability's unalerted metrics are warnings, and contradicted statements are findings about the document,
+neither fails the check.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hearth.verify.build.audit import load_build
 from hearth.verify.build.model import Build
 from hearth.verify.capacity import audit_capacity
 from hearth.verify.compliance import audit_compliance
+from hearth.verify.observability import audit_observability
 from hearth.verify.statements import audit_statements
 from hearth.verify.zero_trust import audit_zero_trust
 from hearth.verify.zero_trust.north_south import audit_north_south
@@ -78,6 +80,12 @@ AUDITS: tuple[Audit, ...] = (
         lambda s: any(statement.holds is False for statement in s.statements),
     ),
     Audit("north_south", "6. North-south", lambda build, _: audit_north_south(build)),
+    Audit(
+        "observability",
+        "7. Observability",
+        lambda build, _: audit_observability(build),
+        lambda s: bool(s.warnings),
+    ),
 )
 SECTIONS = tuple(audit.key for audit in AUDITS)
 TITLES = {audit.key: audit.title for audit in AUDITS}

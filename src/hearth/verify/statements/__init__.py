@@ -18,6 +18,8 @@ finding about the document, not a failure of the platform, so this section never
   reach one of the database's Services (the database itself, ingress controllers and metrics scrapers aside).
 * backup rows: each stated Velero row against the Schedule of that name (cron, ttl, volumes), each dump row
   against the dump CronJob of its component (cron, ``hearth.dev/retention``).
+* stated tools (the image of the pods with a role) and the document's fixed tunnel addresses (set in
+  ``gateway/`` or not): :mod:`hearth.verify.statements.stated`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from hearth.verify.statements.backups import backup_statements
 from hearth.verify.statements.dependencies import allocation_statements, order_statement
 from hearth.verify.statements.figures import figure_statements, measured_figures
 from hearth.verify.statements.report import Statement, Statements
+from hearth.verify.statements.stated import tool_statements, tunnel_statement
 
 __all__ = ["Statement", "Statements", "audit_statements"]
 
@@ -42,6 +45,7 @@ def audit_statements(build: Build, compliance: Compliance, capacity: Capacity) -
     statements += [order_statement(order, build) for order in claims.get("stated_orders") or []]
     statements += allocation_statements(claims, build)
     statements += backup_statements(claims, build)
+    statements += tool_statements(claims, build) + tunnel_statement(claims, build)
     notes = []
     if not any(pod.roles for pod in build.pods):
         notes.append(

@@ -7,7 +7,8 @@ the router is the pods Traefik's IngressRoutes are served by (``hearth.dev/role:
 entrypoints are its container ports of those names, and the backends are what each route's Service selects.
 
 A hostname passes when some tunnel pod may reach some router pod on one of the route's entrypoints and the
-router may reach every backend pod of the route. Each declared egress must be open to its destination
+router may reach every backend pod of the route; each raw TCP route (``IngressRouteTCP``, the mail ports the
+gateway publishes) is measured the same way on its entrypoints. Each declared egress must be open to its destination
 (the gateway's address, or a documentation address standing for the internet); any other pod of a managed
 namespace that reaches that internet address is an undeclared exit and fails.
 """
@@ -36,6 +37,8 @@ class NorthSouth:
 
     hostnames: dict[str, str] = field(default_factory=dict)
     """hostname -> "" when reachable, else why not."""
+    tcp_routes: dict[str, str] = field(default_factory=dict)
+    """``<namespace>/<IngressRouteTCP> (<entrypoints>)`` -> "" when reachable through the tunnel, else why not."""
     egress: list[tuple[str, str, str]] = field(default_factory=list)
     """(source endpoint, destination and port, "" when open or why not)."""
     undeclared: list[str] = field(default_factory=list)
@@ -44,14 +47,17 @@ class NorthSouth:
     @property
     def failed(self) -> bool:
         """A dark hostname, a closed declared egress, or an undeclared exit."""
-        return any(self.hostnames.values()) or any(why for _, _, why in self.egress) or bool(self.undeclared)
+        dark = any(self.hostnames.values()) or any(self.tcp_routes.values())
+        return dark or any(why for _, _, why in self.egress) or bool(self.undeclared)
 
     def summary(self) -> str:
         """One line."""
         dark = sum(1 for why in self.hostnames.values() if why)
         closed = sum(1 for *_, why in self.egress if why)
+        dark_tcp = sum(1 for why in self.tcp_routes.values() if why)
         return (
             f"{len(self.hostnames)} public hostnames, {dark} unreachable through the tunnel; "
+            f"{len(self.tcp_routes)} raw TCP routes, {dark_tcp} unreachable; "
             f"{len(self.egress)} declared exits, {closed} closed; {len(self.undeclared)} undeclared exits"
         )
 
@@ -61,6 +67,7 @@ class NorthSouth:
             "status": "fail" if self.failed else "pass",
             "summary": self.summary(),
             "hostnames": dict(sorted(self.hostnames.items())),
+            "tcp_routes": dict(sorted(self.tcp_routes.items())),
             "egress": [{"from": s, "to": d, "problem": why} for s, d, why in self.egress],
             "undeclared": self.undeclared,
             "notes": self.notes,
@@ -69,6 +76,7 @@ class NorthSouth:
     def tables(self) -> Iterator[Table]:
         """Only what fails: dark hostnames, closed exits, undeclared exits."""
         rows = [(h, why) for h, why in sorted(self.hostnames.items()) if why]
+        rows += [(f"TCP {r}", why) for r, why in sorted(self.tcp_routes.items()) if why]
         rows += [(f"{s} -> {d}", why) for s, d, why in self.egress if why]
         rows += [(u, "reaches the internet without a declared egress") for u in self.undeclared]
         if rows:
@@ -106,6 +114,23 @@ def _route_hosts(build: Build) -> list[tuple[str, list[str], list[tuple[str, str
     return found
 
 
+def _tcp_routes(build: Build) -> list[tuple[str, list[str], list[tuple[str, str | int]]]]:
+    """(route, entrypoints, [(Service key, port)]) for every IngressRouteTCP: raw TCP the gateway publishes."""
+    found = []
+    for doc in build.of_kind("IngressRouteTCP"):
+        spec: dict[str, Any] = doc.obj.get("spec") or {}
+        entrypoints = [str(e) for e in spec.get("entryPoints") or []]
+        namespace = namespace_of(doc.obj)
+        services = [
+            (f"{s.get('namespace') or namespace}/{s.get('name')}", s.get("port", ""))
+            for route in spec.get("routes") or []
+            for s in route.get("services") or []
+        ]
+        name = f"{namespace}/{doc.obj.get('metadata', {}).get('name')} ({', '.join(entrypoints)})"
+        found.append((name, entrypoints, services))
+    return found
+
+
 def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthSouth:
     """Measure the stated traffic path and egress of ``claims.yaml`` against the build's NetworkPolicies."""
     result = NorthSouth()
@@ -125,6 +150,8 @@ def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthS
         result.notes.append(f"no pod of the stated tunnel components {sorted(tunnel)} in the build")
     for host, entrypoints, services in _route_hosts(build):
         result.hostnames[host] = _host_problem(build, matrix, tunnel_pods, routers, entrypoints, services)
+    for name, entrypoints, services in _tcp_routes(build):
+        result.tcp_routes[name] = _host_problem(build, matrix, tunnel_pods, routers, entrypoints, services)
     declared_exits = set()
     for row in declared:
         sources = [p for p in pods if p.component == row.get("component") and not p.helm_test]
