@@ -24,10 +24,13 @@ from realtools_servers import (
     Postgres,
     mariadb_server,
     postgres_server,
+    redis_server,
+    resp_ping,
     run,
 )
 
 from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap.resp import ReplyError, Resp
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
 from hearth.render.packaging import package
@@ -75,7 +78,7 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
             text=True,
         ).stdout
     )
-    with real_bao("static") as bao, postgres_server() as pg, mariadb_server() as db:
+    with real_bao("static") as bao, postgres_server() as pg, mariadb_server() as db, redis_server() as kv:
         _admin_file(admins, "postgresql", pg.superuser, pg.password)
         _admin_file(admins, "mysql", "root", ROOT_PW)
         options = Options(
@@ -83,13 +86,17 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
             keys_file=work / "keys.json",
             vault_token="",
             kubernetes_ca=ca,
-            endpoints={"postgresql": f"{LOOPBACK}:{pg.port}", "mysql": f"{LOOPBACK}:{db.port}"},
+            endpoints={
+                "postgresql": f"{LOOPBACK}:{pg.port}",
+                "mysql": f"{LOOPBACK}:{db.port}",
+                "valkey": f"{LOOPBACK}:{kv.port}",
+            },
             admin_dir=admins,
         )
         first = bootstrap(SEED, files, options)
         second = bootstrap(SEED, files, options)
         token = json.loads((work / "keys.json").read_text())["root_token"]
-        yield hvac.Client(url=bao.address, token=token), pg, db, first, second
+        yield hvac.Client(url=bao.address, token=token), pg, db, first, second, kv
 
 
 def _status(results: list[StepResult]) -> dict[str, str]:
@@ -102,6 +109,7 @@ def test_first_run_applies_every_provider_step(applied: Any) -> None:
     assert all(s != "failed" for s in statuses.values()), [r.error for r in first if r.error]
     for provider in ("postgresql", "mysql"):
         assert {statuses[provider + s] for s in PROVIDER_STEPS} == {"created"}
+    assert statuses["valkey-default-password"] == statuses["valkey-acl-users"] == "created"
 
 
 def test_second_run_reports_every_step_unchanged(applied: Any) -> None:
@@ -147,3 +155,35 @@ def test_mysql_credentials_reach_their_own_database_only(applied: Any) -> None:
 def test_admin_passwords_never_reach_the_report(applied: Any) -> None:
     text = json.dumps([r.as_json() for r in applied[3] + applied[4]])
     assert applied[1].password not in text and ROOT_PW not in text
+
+
+def _kv(vault: hvac.Client, path: str) -> dict[str, str]:
+    return dict(
+        vault.secrets.kv.v2.read_secret_version(path=path, mount_point="kv", raise_on_deleted_version=True)["data"][
+            "data"
+        ]
+    )
+
+
+def test_redis_default_user_needs_the_password_from_vault(applied: Any) -> None:
+    vault, kv = applied[0], applied[5]
+    password = _kv(vault, "db/valkey/app")["requirepass"]
+    assert resp_ping(kv.port) == b"-NOAUTH Authentication required."
+    assert resp_ping(kv.port, password) == b"+PONG"
+
+
+@pytest.mark.parametrize(("consumer", "other"), [("affine", "authentik"), ("stoat", "affine")])
+def test_redis_acl_user_reads_its_own_keys_only(applied: Any, consumer: str, other: str) -> None:
+    vault, kv = applied[0], applied[5]
+    namespace = {"affine": "productivity", "stoat": "social"}[consumer]
+    creds = _kv(vault, f"{namespace}/{consumer}/redis")
+    conn = Resp(f"{LOOPBACK}:{kv.port}")
+    try:
+        assert conn.call("AUTH", creds["username"], creds["password"]) == "OK"
+        assert conn.call("SET", f"{consumer}:k", "v") == "OK"
+        assert conn.call("GET", f"{consumer}:k") == "v"
+        for command in (("GET", f"{other}:k"), ("SET", f"{other}:k", "v"), ("CONFIG", "GET", "requirepass")):
+            with pytest.raises(ReplyError, match="NOPERM"):
+                conn.call(*command)
+    finally:
+        conn.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hearth.bootstrap.build import Build
 from hearth.bootstrap.databases import database_steps
+from hearth.bootstrap.keyvalue import keyvalue_steps
 from hearth.bootstrap.model import Status, Step, StepResult
 from hearth.bootstrap.operator import Operator
 from hearth.bootstrap.runner import Progress, run_steps, select
@@ -54,7 +55,11 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     vault = Vault(address=address, keys_file=options.keys_file, token=token or None)
     ca = options.kubernetes_ca.read_text() if options.kubernetes_ca is not None else None
     operator = Operator(vault, options.endpoints, options.admin_dir)
-    return [*vault_steps(vault, build, vault_facts(catalog), ca), *database_steps(vault, build, operator)]
+    return [
+        *vault_steps(vault, build, vault_facts(catalog), ca),
+        *database_steps(vault, build, operator),
+        *keyvalue_steps(vault, build.provider_grants(), operator),
+    ]
 
 
 def bootstrap(
