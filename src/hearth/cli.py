@@ -311,6 +311,18 @@ def bootstrap_command(
         Path | None,
         typer.Option("--kubernetes-ca", help="API server CA (PEM) for a Vault outside the cluster."),
     ] = None,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option("--endpoint", help="PROVIDER=HOST:PORT to reach a provider at (repeatable; default the build's)."),
+    ] = None,
+    admin_dir: Annotated[
+        Path | None,
+        typer.Option("--admin-dir", help="Directory of <provider>.json admin logins (mode 0600); else Vault KV."),
+    ] = None,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option("--kubeconfig", help="Cluster to write the hearth/hearth-bootstrap marker to (hearth apply)."),
+    ] = None,
 ) -> None:
     """Bring Vault from empty to configured and apply the rendered grants; each step changes only what differs.
 
@@ -326,7 +338,15 @@ def bootstrap_command(
 
     with user_errors():
         files = bootstrap_cmd.build_files(catalog, build)
-        options = bootstrap_lib.Options(vault_address=vault_addr, keys_file=keys_file, kubernetes_ca=kubernetes_ca)
+        endpoints = dict(bootstrap_cmd.endpoint_option(e) for e in endpoint or [])
+        options = bootstrap_lib.Options(
+            vault_address=vault_addr,
+            keys_file=keys_file,
+            kubernetes_ca=kubernetes_ca,
+            endpoints=endpoints,
+            admin_dir=admin_dir,
+            kubeconfig=kubeconfig,
+        )
         results = bootstrap_lib.bootstrap(catalog, files, options, only=only, dry_run=dry_run, progress=show)
     bootstrap_cmd.print_results(results, out, sys.stdout, json_output=json_output)
     raise typer.Exit(1 if bootstrap_lib.failed(results) else 0)

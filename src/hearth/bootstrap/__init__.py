@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hearth.bootstrap.build import Build
+from hearth.bootstrap.databases import database_steps
+from hearth.bootstrap.keyvalue import keyvalue_steps
+from hearth.bootstrap.marker import marker_step
 from hearth.bootstrap.model import Status, Step, StepResult
+from hearth.bootstrap.operator import Operator
 from hearth.bootstrap.runner import Progress, run_steps, select
 from hearth.bootstrap.vault import Vault, VaultFacts, vault_steps
 from hearth.catalog.models import Catalog
+from hearth.deploy.kube import connect as kube_connect
 
 __all__ = ["Options", "Status", "StepResult", "bootstrap", "plan_steps", "vault_facts"]
 
@@ -29,6 +34,9 @@ class Options:
     keys_file: Path | None = None
     vault_token: str | None = None
     kubernetes_ca: Path | None = None
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    admin_dir: Path | None = None
+    kubeconfig: Path | None = None
 
 
 def vault_facts(catalog: Catalog) -> VaultFacts:
@@ -49,7 +57,17 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     token = options.vault_token if options.vault_token is not None else os.environ.get("VAULT_TOKEN")
     vault = Vault(address=address, keys_file=options.keys_file, token=token or None)
     ca = options.kubernetes_ca.read_text() if options.kubernetes_ca is not None else None
-    return vault_steps(vault, build, vault_facts(catalog), ca)
+    operator = Operator(vault, options.endpoints, options.admin_dir)
+    databases = database_steps(vault, build, operator)
+    keyvalue = keyvalue_steps(vault, build.provider_grants(), operator)
+    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue]
+    if options.kubeconfig is not None:
+        secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
+        applied = {s.name.removesuffix("-databases") for s in databases if s.name.endswith("-databases")}
+        applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
+        kubeconfig = str(options.kubeconfig)
+        steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
+    return steps
 
 
 def bootstrap(

@@ -56,6 +56,10 @@ class Build:
         """``databases/<engine>.sql``: the grants' SQL per database connection name."""
         return self._under("databases/", ".sql")
 
+    def provider_grants(self) -> dict[str, dict[str, Any]]:
+        """``grants/<provider>.json``: the acl-user, vhost and bucket grants per provider."""
+        return {name: json.loads(text) for name, text in self._under("grants/", ".json").items()}
+
     def manifests(self, kind: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of ``kind`` under ``manifests/`` (only files naming that kind are parsed)."""
         docs: list[dict[str, Any]] = []

@@ -23,6 +23,15 @@ def build_files(catalog: Catalog, build: Path | None) -> dict[str, str]:
     return read_build(build) if build is not None else render_files(catalog).files
 
 
+def endpoint_option(value: str) -> tuple[str, str]:
+    """``--endpoint PROVIDER=HOST:PORT`` as (provider, host:port); a ValueError naming the option otherwise."""
+    provider, sep, where = value.partition("=")
+    host, colon, port = where.rpartition(":")
+    if not sep or not provider or not colon or not host or not port.isdigit():
+        raise ValueError(f"--endpoint {value!r}: expected PROVIDER=HOST:PORT")
+    return provider, where
+
+
 def progress_line(result: StepResult) -> str:
     """One line of progress on stderr: step, status, how many changes."""
     extra = f" ({len(result.changes)} changes)" if result.changes else ""

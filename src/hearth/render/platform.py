@@ -24,6 +24,7 @@ from hearth.render.log_collector import with_log_collector
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.network import namespace_policies, render_network
 from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
+from hearth.render.provider_grants import render_provider_grants
 from hearth.render.secrets import vault_policy, vault_role
 from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
 from hearth.render.workload import pod_disruption_budget, render_workload
@@ -36,6 +37,7 @@ FileRenderer = Callable[[Resolved], dict[str, str]]
 
 FILE_RENDERERS: list[FileRenderer] = [
     render_database_grants,
+    render_provider_grants,
     render_pki_files,
     render_rules_file,
     render_claims,

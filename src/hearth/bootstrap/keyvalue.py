@@ -1,0 +1,156 @@
+"""Valkey/Redis grants (``acl-user``): the default user's password from Vault, an ACL user per consumer.
+
+Two steps per provider of a ``grants/<provider>.json`` whose grant is ``acl-user``, reading before writing:
+
+* ``<provider>-default-password``: the ``requirepass`` in the provider's KV entry (generated there when absent);
+  the server is asked whether the default user accepts it (``AUTH``), and only a password-less server is given it
+  (``ACL SETUSER default resetpass >...``, what ``CONFIG SET requirepass`` does since Redis 6). A server with
+  another password is a failure: the operator's, not overwritten.
+* ``<provider>-acl-users``: per consumer a user named after the grant, its password in the consumer's KV entry,
+  keys and Pub/Sub channels ``<name>:*`` only, every command but the ``@admin`` ones. ``ACL GETUSER`` reports
+  the user's SHA-256 password hashes, patterns and commands, compared with the wanted ones.
+
+A server started from the chart keeps these only until restarted unless it has an ACL file (``ACL SAVE``); the
+rerun of this step (idempotent) restores them. Commands: redis.io/docs/latest/commands/acl-setuser, acl-getuser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from hearth.bootstrap.model import Change, FuncStep, Step, StepError
+from hearth.bootstrap.operator import Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.resp import ReplyError, Resp
+from hearth.bootstrap.vault import KV_MOUNT, Vault
+
+COMMANDS = "+@all -@admin"
+DEFAULT_KEY = "requirepass"
+
+
+def acl_rules(name: str, password: str) -> list[str]:
+    """``ACL SETUSER`` arguments giving ``name`` exactly its grant (``reset`` first: nothing else is kept)."""
+    return ["reset", "on", f">{password}", f"~{name}:*", f"&{name}:*", *COMMANDS.split()]
+
+
+def _password(vault: Vault, path: str, key: str) -> str | None:
+    value = (kv_read(vault, strip_kv(path)) or {}).get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _authed(endpoint: str, password: str) -> Resp:
+    conn = Resp(endpoint)
+    try:
+        conn.call("AUTH", "default", password)
+    except ReplyError as exc:
+        conn.close()
+        raise StepError(f"{endpoint}: the default user refuses the password in Vault ({exc})") from exc
+    return conn
+
+
+def keyvalue_steps(vault: Vault, grants: dict[str, dict[str, Any]], operator: Operator) -> list[Step]:
+    """The two steps of every ``acl-user`` provider in the build."""
+    steps: list[Step] = []
+    for provider, spec in sorted(grants.items()):
+        if spec.get("grant") == "acl-user":
+            endpoint = operator.endpoint(provider, str(spec["endpoint"]))
+            steps += [default_password_step(vault, provider, spec, endpoint), acl_users_step(vault, spec, endpoint)]
+    return steps
+
+
+def default_password_step(vault: Vault, provider: str, spec: dict[str, Any], endpoint: str) -> Step:
+    """The default user of ``provider`` requires the password kept in Vault."""
+    secret = str(spec["provider_secret"])
+
+    def read() -> list[Change]:
+        password = _password(vault, secret, DEFAULT_KEY)
+        conn = Resp(endpoint)
+        try:
+            if password is not None:
+                try:
+                    conn.call("AUTH", "default", password)
+                    return []
+                except ReplyError:
+                    pass
+            try:
+                conn.call("PING")
+            except ReplyError as exc:
+                where = "Vault holds none" if password is None else "it refuses Vault's"
+                raise StepError(f"{endpoint}: the default user has a password and {where}: {exc}") from exc
+        finally:
+            conn.close()
+
+        def apply() -> None:
+            value, _ = kv_secret(vault, strip_kv(secret), DEFAULT_KEY)
+            setter = Resp(endpoint)
+            try:
+                setter.call("ACL", "SETUSER", "default", "resetpass", f">{value}")
+            finally:
+                setter.close()
+
+        verb = "generate into" if password is None else "take from"
+        return [Change(f"default user's password: {verb} Vault {KV_MOUNT}/{strip_kv(secret)}, set it", apply)]
+
+    return FuncStep(f"{provider}-default-password", f"{provider}'s default user needs the password in Vault", read)
+
+
+def _matches(user: Any, name: str, password: str) -> bool:
+    if not isinstance(user, list):
+        return False
+    fields = dict(zip(user[::2], user[1::2], strict=False))
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    return (
+        "on" in (fields.get("flags") or [])
+        and fields.get("passwords") == [digest]
+        and fields.get("keys") == f"~{name}:*"
+        and fields.get("channels") == f"&{name}:*"
+        and fields.get("commands") == COMMANDS
+    )
+
+
+def acl_users_step(vault: Vault, spec: dict[str, Any], endpoint: str) -> Step:
+    """An ACL user per consumer, reaching its own key pattern only; passwords in the consumers' KV entries."""
+    provider, consumers = str(spec["provider"]), list(spec["consumers"])
+
+    def read() -> list[Change]:
+        default = _password(vault, str(spec["provider_secret"]), DEFAULT_KEY)
+        if default is None:
+            raise StepError(f"no default password in Vault yet ({provider}-default-password)")
+        conn = _authed(endpoint, default)
+        changes = []
+        try:
+            for consumer in consumers:
+                name, secret = str(consumer["name"]), str(consumer["secret"])
+                password = _password(vault, secret, "password")
+                if password is not None and _matches(conn.call("ACL", "GETUSER", name), name, password):
+                    continue
+                changes.append(
+                    Change(
+                        f"ACL user {name}: keys and channels {name}:*", _setter(vault, endpoint, default, name, secret)
+                    )
+                )
+        finally:
+            conn.close()
+        return changes
+
+    return FuncStep(f"{provider}-acl-users", f"{len(consumers)} ACL users on {provider}, one key pattern each", read)
+
+
+def _setter(vault: Vault, endpoint: str, default: str, name: str, secret: str) -> Any:
+    def apply() -> None:
+        password, _ = kv_secret(vault, strip_kv(secret), "password")
+        kv_secret_username(vault, secret, name)
+        conn = _authed(endpoint, default)
+        try:
+            conn.call("ACL", "SETUSER", name, *acl_rules(name, password))
+        finally:
+            conn.close()
+
+    return apply
+
+
+def kv_secret_username(vault: Vault, secret: str, name: str) -> None:
+    """Record the ACL user's name beside its password (what the consumer logs in with)."""
+    data = kv_read(vault, strip_kv(secret)) or {}
+    if data.get("username") != name:
+        vault.write(f"{KV_MOUNT}/data/{strip_kv(secret)}", {"data": {**data, "username": name}})

@@ -1,0 +1,71 @@
+"""The provider side of the grants that are not databases: an ACL user (``acl-user``), a vhost (``vhost``), a
+bucket (``bucket``) per consumer, written as ``grants/<provider>.json`` for ``hearth bootstrap`` to apply.
+
+Each file names the provider's capability and grant kind, the in-cluster ``host:port`` the bootstrap reaches it at,
+the KV path of the provider's own secret (``kv/<namespace>/<provider>/app``: the default user's password, the
+admin login the operator stores) and per consumer the grant's name and the KV path its generated credential is
+written to (``kv/<namespace>/<consumer>/<capability>``, the path ``hearth.render.secrets`` annotates). A provider
+of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user. Everything
+comes from ``resolved.grants`` and the capability table, never from component names; no secret is written here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hearth.capabilities import CAPABILITIES
+from hearth.render.backup_storage import DUMP_BUCKET, VELERO_BUCKET
+from hearth.render.grants import _endpoint
+from hearth.resolve import Resolved
+
+GRANT_KINDS = ("acl-user", "vhost", "bucket")
+"""The grant kinds rendered here (``database`` is ``hearth.render.grants``'s)."""
+
+BACKUP_BUCKETS = (VELERO_BUCKET, DUMP_BUCKET)
+BACKUP_SECRET = "kv/{namespace}/{provider}/backup-{bucket}"
+
+
+def kv_path(namespace: str, component: str, leaf: str) -> str:
+    """A KV version 2 entry as the bootstrap writes it (the API path adds ``data/`` after the mount)."""
+    return f"kv/{namespace}/{component}/{leaf}"
+
+
+def render_provider_grants(resolved: Resolved) -> dict[str, str]:
+    """``grants/<provider>.json`` for every provider with an acl-user, vhost or bucket grant."""
+    by_provider: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for grant in sorted(resolved.grants, key=lambda g: (g.provider, g.capability, g.consumer)):
+        if grant.kind not in GRANT_KINDS:
+            continue
+        consumer = resolved.component(grant.consumer)
+        entry = {
+            "consumer": grant.consumer,
+            "name": grant.name,
+            "secret": kv_path(consumer.namespace, grant.consumer, grant.capability),
+        }
+        by_provider.setdefault((grant.provider, grant.capability), []).append(entry)
+    files: dict[str, str] = {}
+    for (provider, capability), consumers in by_provider.items():
+        where = _endpoint(resolved, provider, capability)
+        if where is None:
+            continue
+        namespace = resolved.component(provider).namespace
+        grant_kind = CAPABILITIES[capability].grant
+        if grant_kind == "bucket":
+            consumers = consumers + [
+                {
+                    "consumer": f"backup-{bucket}",
+                    "name": bucket,
+                    "secret": BACKUP_SECRET.format(namespace=namespace, provider=provider, bucket=bucket),
+                }
+                for bucket in BACKUP_BUCKETS
+            ]
+        body = {
+            "provider": provider,
+            "capability": capability,
+            "grant": grant_kind,
+            "endpoint": f"{where[0]}:{where[1]}",
+            "provider_secret": kv_path(namespace, provider, "app"),
+            "consumers": consumers,
+        }
+        files[f"grants/{provider}.json"] = json.dumps(body, indent=2, sort_keys=True) + "\n"
+    return files
