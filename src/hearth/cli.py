@@ -18,7 +18,7 @@ from rich.table import Table
 
 from hearth import __version__
 from hearth import bootstrap as bootstrap_lib
-from hearth.catalog.loader import load_catalog
+from hearth.catalog.loader import default_catalog_dir, load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
 from hearth.commands import bootstrap as bootstrap_cmd
@@ -91,7 +91,9 @@ def user_errors() -> Iterator[None]:
     except ValueError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+        where = getattr(exc, "filename", None)
+        reason = exc.strerror or str(exc)
+        fail(f"{where}: {reason}" if where else reason)
 
 
 def load(platform: Path | None) -> Catalog:
@@ -211,7 +213,7 @@ def render_command(
     progress("load: catalog")
     catalog = load(platform)
     with user_errors():
-        summary = render_cmd.render(catalog, output, progress)
+        summary = render_cmd.render(catalog, output, progress, source=platform or default_catalog_dir())
     out.print(summary.line())
 
 
@@ -248,7 +250,7 @@ def build_command(
     progress("validate: schema, references, cycles, addresses and ports")
     catalog = load(platform)
     with user_errors():
-        summary = render_cmd.render(catalog, output, progress)
+        summary = render_cmd.render(catalog, output, progress, source=platform or default_catalog_dir())
         err.print(summary.line()) if report is CheckOutput.json else out.print(summary.line())
         progress("check: zero trust, compliance, capacity, backups, statements")
         audit = check_cmd.check(output)

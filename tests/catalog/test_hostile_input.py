@@ -3,14 +3,12 @@
 Each case builds the valid base catalog (``tests/fixtures/invalid/base``) with one hostile file, then runs
 ``hearth validate`` in a subprocess under resource limits (address space, CPU seconds) and a wall-clock timeout,
 so a loader that hangs on a FIFO or expands aliases without end fails the test instead of the machine. When the
-suite runs as root, the subprocess drops the two capabilities that let root read files whatever their mode
-(CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, capabilities(7)); it stays uid 0, so it can still run the interpreter that
-lives under /root (dropping to ``nobody`` could not).
+suite runs as root, the subprocess drops the capabilities that let root read files whatever their mode
+(``unprivileged.drop_dac_capabilities``).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import resource
@@ -25,37 +23,19 @@ from pathlib import Path
 import pytest
 from invalid_cases import BASE
 
+from unprivileged import drop_dac_capabilities
+
 HEARTH = Path(sys.executable).parent / "hearth"
 MEMORY_LIMIT = 1 << 30  # bytes of address space: the loader needs ~150 MiB; a billion laughs needs gigabytes
 CPU_SECONDS = 20
 WALL_SECONDS = 40
 LINE = re.compile(r"^error: [^:]+:[0-9]+: [^:]+: .+$")
-CAPS_VERSION_3 = 0x20080522  # _LINUX_CAPABILITY_VERSION_3, linux/capability.h
-PR_CAPBSET_DROP = 24  # linux/prctl.h
-DAC_CAPS = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-
-
-def _drop_dac_capabilities() -> None:
-    """Make root subject to file modes: clear CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (prctl(2), capset(2))."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (1, 2):  # out of the bounding set too, or execve(2) gives uid 0 every capability back
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-    header = (ctypes.c_uint32 * 2)(CAPS_VERSION_3, 0)
-    data = (ctypes.c_uint32 * 6)()  # two __user_cap_data_struct: effective, permitted, inheritable
-    if libc.capget(header, data) != 0:
-        raise OSError(ctypes.get_errno(), "capget")
-    for index in (0, 1):  # effective and permitted of the low 32 capabilities
-        data[index] &= ~DAC_CAPS & 0xFFFFFFFF
-    if libc.capset(header, data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
 
 
 def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    if os.geteuid() == 0:
-        _drop_dac_capabilities()
+    drop_dac_capabilities()
 
 
 @pytest.fixture
