@@ -89,7 +89,10 @@ def user_errors() -> Iterator[None]:
             err.print(f"error: {line}", markup=False)
         fail(last)
     except ValueError as exc:
-        fail(str(exc))
+        *first, last = str(exc).splitlines() or [""]  # a build's problems come one per line
+        for line in first:
+            err.print(f"error: {line}", markup=False)
+        fail(last)
     except OSError as exc:
         where = getattr(exc, "filename", None)
         reason = exc.strerror or str(exc)
