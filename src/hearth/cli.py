@@ -360,7 +360,7 @@ def reach(
         typer.Option("--peer-ip", help="Add an endpoint outside the cluster (only ipBlock peers match it)."),
     ] = None,
     output: Annotated[ReachOutput, typer.Option("--output", "-o", help="table or json.")] = ReachOutput.table,
-    allowed_only: Annotated[bool, typer.Option("--allowed-only", help="Table: list allowed connections only.")] = False,
+    allowed_only: Annotated[bool, typer.Option("--allowed-only", help="List allowed connections only.")] = False,
 ) -> None:
     """Which endpoint may open which connection, under the NetworkPolicies of any Kubernetes manifests.
 
@@ -371,7 +371,7 @@ def reach(
     with user_errors():
         result = run_reach(list(paths), port or [], peer_ip or [])
         if output is ReachOutput.json:
-            sys.stdout.write(result.dumps() + "\n")
+            result.write_json(sys.stdout, allowed_only=allowed_only)
         else:
             out.print(render_table(result, allowed_only=allowed_only))
 

@@ -30,8 +30,29 @@ __all__ = [
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
-_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
-_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Base: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+_Base = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A mapping names one key twice: kubectl's strict decoding refuses it, and a lenient reader would keep
+    whichever came last, so a verdict could rest on a value the author did not mean."""
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, refusing duplicate keys (as ``kubectl apply --validate=strict`` does)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, or a YAML error at the second occurrence of a repeated key."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                if key in seen and key != "<<":
+                    raise _DuplicateKey(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+                seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 class ManifestError(ValueError):
