@@ -18,7 +18,7 @@ from rich.table import Table
 
 from hearth import __version__
 from hearth import bootstrap as bootstrap_lib
-from hearth.catalog.loader import load_catalog
+from hearth.catalog.loader import default_catalog_dir, load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.yamlsource import CatalogError
 from hearth.commands import bootstrap as bootstrap_cmd
@@ -89,9 +89,14 @@ def user_errors() -> Iterator[None]:
             err.print(f"error: {line}", markup=False)
         fail(last)
     except ValueError as exc:
-        fail(str(exc))
+        *first, last = str(exc).splitlines() or [""]  # a build's problems come one per line
+        for line in first:
+            err.print(f"error: {line}", markup=False)
+        fail(last)
     except OSError as exc:
-        fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+        where = getattr(exc, "filename", None)
+        reason = exc.strerror or str(exc)
+        fail(f"{where}: {reason}" if where else reason)
 
 
 def load(platform: Path | None) -> Catalog:
@@ -211,7 +216,7 @@ def render_command(
     progress("load: catalog")
     catalog = load(platform)
     with user_errors():
-        summary = render_cmd.render(catalog, output, progress)
+        summary = render_cmd.render(catalog, output, progress, source=platform or default_catalog_dir())
     out.print(summary.line())
 
 
@@ -248,7 +253,7 @@ def build_command(
     progress("validate: schema, references, cycles, addresses and ports")
     catalog = load(platform)
     with user_errors():
-        summary = render_cmd.render(catalog, output, progress)
+        summary = render_cmd.render(catalog, output, progress, source=platform or default_catalog_dir())
         err.print(summary.line()) if report is CheckOutput.json else out.print(summary.line())
         progress("check: zero trust, compliance, capacity, backups, statements")
         audit = check_cmd.check(output)
@@ -375,7 +380,7 @@ def reach(
         typer.Option("--peer-ip", help="Add an endpoint outside the cluster (only ipBlock peers match it)."),
     ] = None,
     output: Annotated[ReachOutput, typer.Option("--output", "-o", help="table or json.")] = ReachOutput.table,
-    allowed_only: Annotated[bool, typer.Option("--allowed-only", help="Table: list allowed connections only.")] = False,
+    allowed_only: Annotated[bool, typer.Option("--allowed-only", help="List allowed connections only.")] = False,
 ) -> None:
     """Which endpoint may open which connection, under the NetworkPolicies of any Kubernetes manifests.
 
@@ -386,7 +391,7 @@ def reach(
     with user_errors():
         result = run_reach(list(paths), port or [], peer_ip or [])
         if output is ReachOutput.json:
-            sys.stdout.write(result.dumps() + "\n")
+            result.write_json(sys.stdout, allowed_only=allowed_only)
         else:
             out.print(render_table(result, allowed_only=allowed_only))
 

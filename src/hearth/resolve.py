@@ -7,6 +7,7 @@ for the metrics port of each scraped pod, the API server for webhooks).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
@@ -144,13 +145,20 @@ class Resolved:
         return tuple(n.lan_ip for n in self.catalog.platform.nodes if n.role == "control-plane")
 
 
+def _label_value(text: str) -> str:
+    """``text`` as a valid label value (at most 63 of alphanumerics, '-', '_', '.', alphanumeric at both ends):
+    a tag pinned by digest (``latest@sha256:f7ee...``) would otherwise make the API server refuse the object."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "-", text)[:63]
+    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
+
+
 def standard_labels(component: Component) -> dict[str, str]:
     """Labels of a pod hearth renders; selectors use the first two only, so they never change on upgrade."""
     return {
         NAME: component.name,
         INSTANCE: component.name,
         PART_OF: "hearth",
-        VERSION: (component.image.tag if component.image else component.version)[:63],
+        VERSION: _label_value(component.image.tag if component.image else component.version),
         MANAGED_BY: "hearth",
     }
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hearth.catalog.loader import load_catalog
-from hearth.catalog.yamlsource import CatalogError
+from hearth.catalog.yamlsource import CatalogError, read_yaml
 
 VALID = Path(__file__).resolve().parent.parent / "fixtures" / "valid"
 PLATFORMS: dict[str, dict[str, bytes]] = {
@@ -208,3 +208,47 @@ def test_catalog_error_is_one_line(field: str, message: str) -> None:
     """Whatever a message holds, the error prints on one line (a key may contain a newline)."""
     text = str(CatalogError("f.yaml", 3, field or "x", message or "m"))
     assert len(text.splitlines()) == 1
+
+
+@st.composite
+def hostile_yaml(draw: st.DrawFn) -> bytes:
+    """YAML built from the pieces that stall naive loaders: deep flow or block nesting, anchors and aliases
+    (chains, fans, self-references), merge keys, duplicate keys, tags, and raw bytes that are not UTF-8."""
+    pieces: list[str] = []
+    for index in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["flow", "block", "fan", "chain", "self", "merge", "dup", "tag", "bytes"]))
+        depth = draw(st.integers(1, 120))
+        if kind == "flow":
+            pieces.append(f"k{index}: " + "[" * depth + "]" * draw(st.integers(0, depth)))
+        elif kind == "block":
+            pieces.append("".join(f"{'  ' * i}b{index}_{i}:\n" for i in range(depth)) + "  " * depth + "v: 1")
+        elif kind == "fan":
+            pieces.append(f"f{index}: &f{index} [x, y, z]")
+            pieces += [f"g{index}_{i}: &g{index}_{i} [{', '.join([f'*f{index}'] * 9)}]" for i in range(depth % 8)]
+        elif kind == "chain":
+            pieces.append(f"c{index}_0: &c{index}_0 [x]")
+            pieces += [f"c{index}_{i}: &c{index}_{i} [*c{index}_{i - 1}]" for i in range(1, depth)]
+        elif kind == "self":
+            pieces.append(f"s{index}: &s{index} [*s{index}]")
+        elif kind == "merge":
+            pieces.append(f"m{index}: &m{index} {{a: 1}}\nn{index}: {{<<: *m{index}, b: 2}}")
+        elif kind == "dup":
+            pieces.append(f"d{index}: 1\nd{index}: 2")
+        elif kind == "tag":
+            pieces.append(f"t{index}: !!python/object:os.system [x]")
+        else:
+            pieces.append(f"r{index}: " + draw(st.binary(max_size=8)).decode("utf-8", "surrogateescape"))
+    return "\n".join(pieces).encode("utf-8", "surrogateescape") + b"\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_yaml())
+def test_hostile_yaml_parses_or_reports_one_line(content: bytes) -> None:
+    """Whatever the structure, ``read_yaml`` returns a document or raises the catalog's own error, on one line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "app.yaml"
+        path.write_bytes(content)
+        try:
+            read_yaml(path)
+        except CatalogError as exc:
+            assert all(ERROR_LINE.match(line) for line in exc.lines()), exc.lines()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import Result
 
-from hearth.render.package.write import MARKER
+from hearth.render.package.write import INDEX, MARKER
 
 #: The ``hearth`` fixture of tests/conftest.py: ``hearth(*args, cwd=None)`` runs the CLI in-process.
 RunHearth = Callable[..., Result]
@@ -35,7 +35,7 @@ def test_render_prints_a_summary_and_stages(hearth: RunHearth, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("rendered ") and lines[0].endswith(" to build"), lines
-    files = [p for p in (tmp_path / "build").rglob("*") if p.is_file() and p.name != MARKER]
+    files = [p for p in (tmp_path / "build").rglob("*") if p.is_file() and p.name not in (MARKER, INDEX)]
     assert f" {len(files)} files in total" in lines[0]
     manifests = len(list((tmp_path / "build" / "manifests").glob("*.yaml")))
     assert f" {manifests} manifest files" in lines[0]

@@ -47,7 +47,7 @@ def test_manifests_values_and_cluster_files(seed_build: SeedBuild) -> None:
 
 def test_nothing_else_is_written(seed_build: SeedBuild) -> None:
     written = {str(p.relative_to(seed_build.out)) for p in seed_build.out.rglob("*") if p.is_file()}
-    assert written == set(seed_build.files) | {".hearth-build"}
+    assert written == set(seed_build.files) | {".hearth-build", ".hearth-index"}
     tops = {path.split("/")[0] for path in seed_build.files}
     expected = {
         "charts",

@@ -9,13 +9,20 @@ from typing import Any
 import pytest
 import yaml
 
-from hearth.render.package import write
-from hearth.render.package.write import MARKER, dump_all, dump_yaml, write_tree
+from hearth.buildindex import compare
+from hearth.render.package import swap, write
+from hearth.render.package.write import INDEX, MARKER, dump_all, dump_yaml, write_tree
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file under root, by relative path, with its bytes."""
+    """Every file under root, by relative path, with its bytes (the index aside: it is checked by ``compare``)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """``tree`` without the index, after checking the build matches it."""
+    assert compare(root).ok
+    return {rel: data for rel, data in tree(root).items() if rel != INDEX}
 
 
 def leftovers(parent: Path) -> list[str]:
@@ -99,7 +106,7 @@ def test_dump_all_introduces_each_document() -> None:
 def test_writes_a_new_tree_with_the_marker(tmp_path: Path) -> None:
     out = tmp_path / "deep" / "build"
     write_tree({"a.yaml": "a: 1\n", "x/y/z.txt": "é\n"}, out)
-    assert tree(out) == {MARKER: write.MARKER_TEXT.encode(), "a.yaml": b"a: 1\n", "x/y/z.txt": "é\n".encode()}
+    assert files_of(out) == {MARKER: write.MARKER_TEXT.encode(), "a.yaml": b"a: 1\n", "x/y/z.txt": "é\n".encode()}
     assert leftovers(out.parent) == []
     assert (out.stat().st_mode & 0o777) == 0o777 & ~write._umask()
 
@@ -108,7 +115,7 @@ def test_replaces_a_previous_build_as_a_whole(tmp_path: Path) -> None:
     out = tmp_path / "build"
     write_tree({"old.yaml": "old\n", "keep/also-old.yaml": "x\n"}, out)
     write_tree({"new.yaml": "new\n"}, out)
-    assert tree(out) == {MARKER: write.MARKER_TEXT.encode(), "new.yaml": b"new\n"}
+    assert files_of(out) == {MARKER: write.MARKER_TEXT.encode(), "new.yaml": b"new\n"}
     assert leftovers(tmp_path) == []
 
 
@@ -143,7 +150,7 @@ def test_refuses_a_file_and_a_symlink(tmp_path: Path) -> None:
     assert (build / "a").read_text() == "1\n"
 
 
-@pytest.mark.parametrize("bad", ["../escape", "/etc/passwd", "a/../../b", "", MARKER, "a//b", "./a"])
+@pytest.mark.parametrize("bad", ["../escape", "/etc/passwd", "a/../../b", "", MARKER, INDEX, "a//b", "./a"])
 def test_refuses_paths_outside_the_build(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError, match="not a plain relative path"):
         write_tree({bad: "x"}, tmp_path / "build")
@@ -171,24 +178,50 @@ def test_a_failure_mid_write_leaves_the_old_build_intact(tmp_path: Path, monkeyp
     assert leftovers(tmp_path) == []
 
 
-def test_a_failure_at_the_swap_puts_the_old_build_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("exchange", [True, False], ids=["rename-exchange", "two-renames"])
+def test_a_failure_at_the_swap_keeps_the_old_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
     out = tmp_path / "build"
     write_tree({"a.yaml": "old\n"}, out)
     before = tree(out)
     real = os.rename
-    calls: list[tuple[str, str]] = []
+
+    def broken_exchange(a: Path, b: Path) -> bool:
+        raise OSError(5, "Input/output error", str(b))
 
     def rename(src: Any, dst: Any) -> None:
-        calls.append((str(src), str(dst)))
-        if len(calls) == 2:  # old moved aside; moving the new one in fails
+        if ".old-" not in str(src):  # old moved aside works; moving the new one in fails
             raise OSError(5, "Input/output error")
         real(src, dst)
 
-    monkeypatch.setattr(os, "rename", rename)
+    if exchange:
+        monkeypatch.setattr(swap, "exchange", broken_exchange)
+    else:
+        monkeypatch.setattr(swap, "exchange", lambda a, b: False)
+        monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(OSError, match="Input/output error"):
         write_tree({"a.yaml": "new\n"}, out)
     assert tree(out) == before
     assert leftovers(tmp_path) == []
+
+
+def test_the_fallback_without_exchange_replaces_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "build"
+    write_tree({"a.yaml": "old\n"}, out)
+    monkeypatch.setattr(swap, "exchange", lambda a, b: False)
+    write_tree({"b.yaml": "new\n"}, out)
+    assert files_of(out) == {MARKER: write.MARKER_TEXT.encode(), "b.yaml": b"new\n"}
+    assert leftovers(tmp_path) == []
+
+
+def test_the_exchange_is_atomic_on_this_system(tmp_path: Path) -> None:
+    """The build's guarantee rests on renameat2(RENAME_EXCHANGE): on Linux it must be available, not fallen back."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "in-a").write_text("")
+    assert swap.exchange(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b" / "in-a").exists() and not (tmp_path / "a" / "in-a").exists()
 
 
 def test_an_interrupt_cleans_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

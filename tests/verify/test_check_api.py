@@ -63,16 +63,34 @@ def test_json_output_and_exit_status(tmp_path: Path) -> None:
     assert "no Node in cluster/nodes.yaml: nothing to place pods on" in failing.capacity.notes
 
 
-def test_missing_optional_files_are_reported_not_fatal(tmp_path: Path) -> None:
-    """Without claims.yaml, helmfile.yaml or charts/ the check still runs and says what it could not measure."""
+@pytest.mark.parametrize(
+    ("remove", "expected"),
+    [
+        ("claims.yaml", "claims.yaml: missing: read by 5. Statements; nothing is audited without it"),
+        ("helmfile.yaml", "helmfile.yaml: missing: read by 3. Capacity, 5. Statements; nothing is audited without it"),
+        ("charts", "charts: missing: read by 2. Compliance; nothing is audited without it"),
+        ("cluster", "cluster: missing: read by 1. Zero trust, 3. Capacity; nothing is audited without it"),
+    ],
+)
+def test_a_missing_input_is_an_error_never_a_pass(tmp_path: Path, remove: str, expected: str) -> None:
+    """Without a file a section reads, the check stops naming it and the section (it used to pass statements
+    for want of any): the auditor never passes what it could not read."""
+    build = tmp_path / "build"
+    shutil.copytree(COMPLIANT, build)
+    target = build / remove
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    with pytest.raises(ValueError) as info:
+        run_check(build)
+    assert str(info.value).splitlines() == [f"{build}/{expected}"]
+
+
+def test_an_input_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
     build = tmp_path / "build"
     shutil.copytree(COMPLIANT, build)
     (build / "claims.yaml").unlink()
-    (build / "helmfile.yaml").unlink()
-    report = run_check(build)
-    assert report.statements.statements == []
-    assert report.statements.notes == ["no claims.yaml in the build: the document's statements were not checked"]
-    assert not report.zero_trust.failed
+    (build / "claims.yaml").mkdir()
+    with pytest.raises(ValueError, match=r"claims\.yaml: not a regular file: read by 5\. Statements"):
+        run_check(build)
 
 
 def test_claims_are_written_as_stated() -> None:

@@ -212,19 +212,24 @@ def read_text(path: Path) -> str:
 def _check_nesting(path: Path, text: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH before composing (PyYAML's composer recurses once per level).
 
-    Problems of syntax are left to the parser proper, whose messages are the ones reported."""
-    depth = 0
-    loader_class = _CLoader or yaml.SafeLoader
-    try:
-        for event in yaml.parse(text, Loader=loader_class):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
-                    raise CatalogError(path, line, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
+    Problems of syntax are left to the parser proper, whose messages are the ones reported. libyaml scans a run
+    of flow openers (``[[[[``) to its end before it yields the first event and stops at its own depth limit with
+    a YAML error; the pure-Python parser (not recursive, unlike its composer) then counts the levels, so a syntax
+    error of libyaml never lets a deep document through to the recursive composer."""
+    loaders = [yaml.SafeLoader] if _CLoader is None else [_CLoader, yaml.SafeLoader]
+    for loader_class in loaders:
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader_class):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                        raise CatalogError(path, line, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+        except yaml.YAMLError:
+            continue
         return
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hearth.catalog.models import Catalog
 from hearth.render.package.files import package
-from hearth.render.package.write import write_tree
+from hearth.render.package.write import refuse_overlap, write_tree
 from hearth.render.platform import render_platform
 from hearth.resolve import resolve
 
@@ -65,13 +65,17 @@ def render_files(catalog: Catalog, progress: Progress = _quiet) -> Rendered:
 
 
 def write_build(files: Mapping[str, str], out: Path, progress: Progress = _quiet) -> None:
-    """Replace ``out`` with ``files`` atomically (see ``hearth.render.write.write_tree``)."""
+    """Replace ``out`` with ``files`` atomically (see ``hearth.render.package.write.write_tree``)."""
     progress(f"write: {len(files)} files to {out}")
     write_tree(files, out)
 
 
-def render(catalog: Catalog, out: Path, progress: Progress = _quiet) -> RenderSummary:
-    """The ``hearth render`` pipeline over a loaded catalog: resolve, render, package, write ``out``."""
+def render(catalog: Catalog, out: Path, progress: Progress = _quiet, source: Path | None = None) -> RenderSummary:
+    """The ``hearth render`` pipeline over a loaded catalog: resolve, render, package, write ``out``.
+
+    ``source`` is the catalog's directory: a build inside it, or around it, is refused before rendering."""
+    if source is not None:
+        refuse_overlap(out, source)
     result = render_files(catalog, progress)
     write_build(result.files, out, progress)
     return RenderSummary(

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from hearth.verify.backups import audit_backups
 from hearth.verify.build.audit import load_build
+from hearth.verify.build.inputs import check_index, require_inputs
 from hearth.verify.build.model import Build
 from hearth.verify.capacity import audit_capacity
 from hearth.verify.compliance import audit_compliance
@@ -58,26 +59,35 @@ class Audit:
     """One section of ``hearth check``: its key, its title, how it is measured and when it only warns.
 
     ``run`` gets the build and the sections measured before it (the statements compare against compliance's and
-    capacity's figures); ``warns`` says whether a section that does not fail still deserves a warning.
+    capacity's figures); ``warns`` says whether a section that does not fail still deserves a warning; ``reads``
+    are the build's files it measures (a trailing ``/`` for a directory), each required before any section runs.
     """
 
     key: str
     title: str
     run: Callable[[Build, Mapping[str, Any]], Section]
     warns: Callable[[Any], bool] = lambda _section: False
+    reads: tuple[str, ...] = ("manifests/",)
 
 
 # The audits in report order: a new section is one entry here.
 AUDITS: tuple[Audit, ...] = (
-    Audit("zero_trust", "1. Zero trust", lambda build, _: audit_zero_trust(build)),
-    Audit("compliance", "2. Compliance", lambda build, _: audit_compliance(build)),
-    Audit("capacity", "3. Capacity", lambda build, _: audit_capacity(build), lambda s: bool(s.warnings)),
+    Audit("zero_trust", "1. Zero trust", lambda build, _: audit_zero_trust(build), reads=("manifests/", "cluster/")),
+    Audit("compliance", "2. Compliance", lambda build, _: audit_compliance(build), reads=("manifests/", "charts/")),
+    Audit(
+        "capacity",
+        "3. Capacity",
+        lambda build, _: audit_capacity(build),
+        lambda s: bool(s.warnings),
+        reads=("manifests/", "cluster/", "helmfile.yaml"),
+    ),
     Audit("backups", "4. Backups", lambda build, _: audit_backups(build)),
     Audit(
         "statements",
         "5. Statements",
         lambda build, done: audit_statements(build, done["compliance"], done["capacity"]),
         lambda s: any(statement.holds is False for statement in s.statements),
+        reads=("claims.yaml", "helmfile.yaml"),
     ),
     Audit("north_south", "6. North-south", lambda build, _: audit_north_south(build)),
     Audit(
@@ -98,6 +108,7 @@ class CheckReport:
 
     build_dir: Path
     results: dict[str, Section]
+    indexed: bool = False  # held to the index hearth render wrote (False: a build written by hand)
 
     def section(self, key: str) -> Any:
         """The measured section ``key`` (typed ``Any``: each section has a record type of its own)."""
@@ -129,6 +140,7 @@ class CheckReport:
         """The whole report as JSON-ready data with stable keys."""
         return {
             "build": str(self.build_dir),
+            "index": "verified" if self.indexed else "none: written by hand, audited as it is",
             "failed": self.failed,
             "sections": {key: {**section.to_json(), "status": self.status(key)} for key, section in self.sections()},
         }
@@ -157,6 +169,8 @@ class CheckReport:
             for note in _notes(section):
                 console.print(f"[dim]note: {note}[/dim]")
         console.print(self.summary_table())
+        if not self.indexed:
+            console.print("[yellow]note: no .hearth-index: a build written by hand, audited as it is[/yellow]")
         console.print("[red]check failed[/red]" if self.failed else "[green]check passed[/green]")
 
 
@@ -167,9 +181,13 @@ def _notes(section: Section) -> list[str]:
 
 
 def run_check(build_dir: Path) -> CheckReport:
-    """Audit ``build_dir`` (what ``hearth render --out`` wrote). Raises ``ValueError`` with one line if unreadable."""
-    build = load_build(build_dir)
+    """Audit ``build_dir`` (what ``hearth render --out`` wrote). Raises ``ValueError``, one line per problem, when
+    it is not a build, does not match its index, or a file a section reads is missing or unreadable."""
+    root = Path(build_dir)
+    held = check_index(root) if (root / "manifests").is_dir() else False
+    build = load_build(root)
+    require_inputs(root, ((audit.title, rel) for audit in AUDITS for rel in audit.reads))
     results: dict[str, Section] = {}
     for audit in AUDITS:
         results[audit.key] = audit.run(build, results)
-    return CheckReport(build_dir=Path(build_dir), results=results)
+    return CheckReport(build_dir=root, results=results, indexed=held)

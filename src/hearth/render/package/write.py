@@ -4,22 +4,27 @@
 Kubernetes and Helm expect), keys in the order the renderers built them, block style, and lines that never fold,
 so two renders of one catalog are byte-identical and a string reads back exactly as it was.
 
-``write_tree`` replaces the output directory as a whole: a render never leaves a half-written build behind, and
-it refuses to replace a directory that is not a previous build, so a mistyped ``--out`` deletes nothing.
+``write_tree`` replaces the output directory as a whole (see ``hearth.render.package.swap``): at every instant
+``--out`` is the complete old build or the complete new one, what a killed run left is removed by the next, and a
+directory that is not a previous build is never replaced, so a mistyped ``--out`` deletes nothing. Beside the
+files it writes the build's index (``hearth.buildindex``), which ``hearth check`` holds the directory to.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-MARKER = ".hearth-build"
+from hearth.buildindex import INDEX, MARKER, index_text
+from hearth.render.package.swap import exchange_into, new_sibling, remove_stale
+
+__all__ = ["INDEX", "MARKER", "MARKER_TEXT", "dump_all", "dump_yaml", "refuse_overlap", "write_tree"]
+
 MARKER_TEXT = "Written by `hearth render`. The whole directory is replaced on the next render: do not edit it.\n"
 
 # Plain scalars YAML 1.1 readers (go-yaml v2, used by Helm and kubectl) take for booleans, but PyYAML does not.
@@ -79,7 +84,8 @@ def dump_all(documents: Iterable[Any]) -> str:
 
 def _checked_path(relative: str) -> PurePosixPath:
     path = PurePosixPath(relative)
-    if not relative or path.is_absolute() or ".." in path.parts or str(path) != relative or relative == MARKER:
+    reserved = relative in (MARKER, INDEX)
+    if not relative or path.is_absolute() or ".." in path.parts or str(path) != relative or reserved:
         raise ValueError(f"refusing to write {relative!r}: not a plain relative path inside the build directory")
     return path
 
@@ -99,46 +105,68 @@ def _umask() -> int:
     return mask
 
 
+def _inside(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def refuse_overlap(out: Path, catalog: Path) -> None:
+    """Refuse a build directory inside the catalog, or a catalog inside the build directory (ValueError).
+
+    Either way one render would break the other: the build's YAML would be read as components, or replacing the
+    build would delete the catalog. Both paths are compared with links resolved."""
+    real_out, real_catalog = Path(os.path.realpath(out)), Path(os.path.realpath(catalog))
+    if _inside(real_out, real_catalog):
+        raise ValueError(f"refusing to write the build to {out}: it is inside the catalog {catalog}")
+    if _inside(real_catalog, real_out):
+        raise ValueError(f"refusing to write the build to {out}: the catalog {catalog} is inside it")
+
+
+def _located(exc: OSError, path: Path, out: Path) -> OSError:
+    """``exc`` naming ``path`` (write errors such as ENOSPC come without one), saying the old build is intact."""
+    reason = exc.strerror or str(exc)
+    return OSError(exc.errno, f"{reason} (writing the new build; {out} is unchanged)", str(path))
+
+
 def write_tree(files: Mapping[str, str], out: Path) -> None:
     """Write ``files`` ({relative path: text}) as the directory ``out``, replacing what was there atomically.
 
-    Everything is written into a temporary sibling directory first, then swapped in by two renames (the old
-    ``out`` moved aside, the new one moved in) and the old one removed. On any error the previous ``out`` is
-    left as it was and the temporary directory is removed. Raises ValueError, before writing anything, when
-    ``out`` exists, is not empty and has no ``.hearth-build`` marker (it is not a previous build).
+    Everything is written into a temporary sibling directory first, with the marker and the index, then
+    exchanged with ``out`` in one step and the old build removed. On any error the previous ``out`` is left as it
+    was and the temporary directory is removed; every I/O error names its path. Raises ValueError, before writing
+    anything, when ``out`` exists, is not empty and has no ``.hearth-build`` marker (it is not a previous build).
     """
     out = Path(os.path.abspath(out))
     if not _looks_like_build(out):
         raise ValueError(
             f"refusing to replace {out}: it is not empty and not a previous hearth build (no {MARKER} file)"
         )
-    checked = {_checked_path(rel): text for rel, text in files.items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    checked = {_checked_path(rel): text.encode("utf-8") for rel, text in files.items()}
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot create the build's parent: {exc.strerror or exc}", str(out.parent)) from exc
+    remove_stale(out)
+    tmp = new_sibling(out)
+    target = out
     try:
         for folder in sorted({rel.parent for rel in checked} - {PurePosixPath(".")}):
+            target = out.joinpath(*folder.parts)
             tmp.joinpath(*folder.parts).mkdir(parents=True, exist_ok=True)
-        for rel, text in sorted(checked.items()):
-            tmp.joinpath(*rel.parts).write_bytes(text.encode("utf-8"))
+        for rel, data in sorted(checked.items()):
+            target = out.joinpath(*rel.parts)
+            tmp.joinpath(*rel.parts).write_bytes(data)
+        target = out / INDEX
+        (tmp / INDEX).write_bytes(index_text({rel.as_posix(): data for rel, data in checked.items()}).encode())
+        target = out / MARKER
         (tmp / MARKER).write_bytes(MARKER_TEXT.encode("utf-8"))
+        target = out
         tmp.chmod(0o777 & ~_umask())
-        _swap(tmp, out)
+        old = exchange_into(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _located(exc, target, out) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Move ``new`` to ``out``; an existing ``out`` is renamed aside first and removed once ``new`` is in place."""
-    if not out.exists():
-        os.rename(new, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rmdir(old)
-    os.rename(out, old)
-    try:
-        os.rename(new, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)  # a kill here leaves it to the next run's remove_stale

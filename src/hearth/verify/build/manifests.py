@@ -10,6 +10,7 @@ what a mapping means is left to the caller.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,34 @@ __all__ = [
     "iter_yaml_files",
     "load_documents",
     "parse_documents",
+    "read_text",
 ]
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
-_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
-_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Base: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+_Base = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A mapping names one key twice: kubectl's strict decoding refuses it, and a lenient reader would keep
+    whichever came last, so a verdict could rest on a value the author did not mean."""
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, refusing duplicate keys (as ``kubectl apply --validate=strict`` does)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, or a YAML error at the second occurrence of a repeated key."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                if key in seen and key != "<<":
+                    raise _DuplicateKey(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+                seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 class ManifestError(ValueError):
@@ -78,13 +101,7 @@ def iter_yaml_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in YAML_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = sorted(_walk_yaml(path))
         elif path.exists():
             found = [path]
         else:
@@ -97,18 +114,46 @@ def iter_yaml_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def _walk_yaml(top: Path) -> list[Path]:
+    """The YAML files under ``top``, hidden names skipped; an unreadable directory is an error naming it, never
+    skipped without a word (``Path.rglob`` skips what it cannot list, which would let an auditor pass a build it
+    could not read)."""
+    found: list[Path] = []
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            raise ManifestError(directory, None, f"cannot read: {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif path.suffix in YAML_SUFFIXES and entry.is_file():
+                found.append(path)
+    return found
+
+
 def load_documents(paths: Iterable[Path]) -> list[Document]:
     """Read every YAML document under ``paths`` (see :func:`iter_yaml_files`), lists expanded."""
     documents: list[Document] = []
     for file in iter_yaml_files(paths):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ManifestError(file, None, "cannot read: not UTF-8 text") from None
-        except OSError as exc:
-            raise ManifestError(file, None, f"cannot read: {exc.strerror or exc}") from None
-        documents.extend(parse_documents(text, file))
+        documents.extend(parse_documents(read_text(file), file))
     return documents
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of ``path``; ManifestError naming it when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(path, None, "cannot read: not UTF-8 text") from None
+    except OSError as exc:
+        raise ManifestError(path, None, f"cannot read: {exc.strerror or exc}") from None
 
 
 def parse_documents(text: str, path: Path) -> list[Document]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hearth.verify.build.manifests import Document, ManifestError
+from hearth.verify.build.manifests import Document
 from hearth.verify.build.workloads import WORKLOADS
 from hearth.verify.reach.parse import (
     Selector,
@@ -28,6 +28,7 @@ from hearth.verify.reach.parse import (
     pod_endpoint,
 )
 from hearth.verify.reach.records import PORT_NUMBER, Endpoint, parse_peer_ip
+from hearth.verify.reach.validation import cidr, port_name, port_number, strict_subset
 
 __all__ = ["NAMESPACE_NAME_LABEL", "Policy", "PortMatch", "ReachModel", "Rule", "set_bits"]
 
@@ -172,49 +173,70 @@ class ReachModel:
         for value in types:
             if value not in ("Ingress", "Egress"):
                 raise doc.error(f"spec.policyTypes: {value!r} is not Ingress or Egress")
-        ingress = tuple(self._rule(doc, r, "from", namespace) for r in ingress_raw) if "Ingress" in types else None
-        egress = tuple(self._rule(doc, r, "to", namespace) for r in egress_raw) if "Egress" in types else None
+        ingress = (
+            tuple(self._rule(doc, r, "from", namespace, f"spec.ingress[{i}]") for i, r in enumerate(ingress_raw))
+            if "Ingress" in types
+            else None
+        )
+        egress = (
+            tuple(self._rule(doc, r, "to", namespace, f"spec.egress[{i}]") for i, r in enumerate(egress_raw))
+            if "Egress" in types
+            else None
+        )
         return Policy(selected, ingress, egress)
 
-    def _rule(self, doc: Document, raw: object, peers_key: str, namespace: str) -> Rule:
+    def _rule(self, doc: Document, raw: object, peers_key: str, namespace: str, where: str) -> Rule:
         """Parse one rule; absent or empty ``from``/``to`` admits every endpoint, outside IPs included."""
-        rule = field_mapping(doc, raw, "rule")
-        peers_raw = field_list(doc, rule.get(peers_key), peers_key)
+        rule = field_mapping(doc, raw, where)
+        peers_raw = field_list(doc, rule.get(peers_key), f"{where}.{peers_key}")
         peers = 0 if peers_raw else self.all
-        for peer in peers_raw:
-            peers |= self._peer(doc, field_mapping(doc, peer, peers_key), namespace)
+        for index, peer in enumerate(peers_raw):
+            at = f"{where}.{peers_key}[{index}]"
+            peers |= self._peer(doc, field_mapping(doc, peer, at), namespace, at)
         ports: list[PortMatch] = []
-        for entry in field_list(doc, rule.get("ports"), "ports"):
-            port = field_mapping(doc, entry, "ports[]")
+        for index, entry in enumerate(field_list(doc, rule.get("ports"), f"{where}.ports")):
+            at = f"{where}.ports[{index}]"
+            port = field_mapping(doc, entry, at)
             value = port.get("port")
             if isinstance(value, str) and PORT_NUMBER.fullmatch(value):
                 value = int(value)
-            if not (
-                value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-            ):
-                raise doc.error(f"ports: port {value!r} must be a number or a port name")
+            if isinstance(value, bool) or not (value is None or isinstance(value, str | int)):
+                raise doc.error(f"{at}.port: {value!r}: must be a number or a port name")
+            if isinstance(value, int):
+                port_number(doc, value, f"{at}.port")
+            elif isinstance(value, str):
+                port_name(doc, value, f"{at}.port")
             end = port.get("endPort")
-            if end is not None and (not isinstance(value, int) or not isinstance(end, int) or end < value):
-                raise doc.error(f"ports: endPort {end!r} needs a numeric port not above it")
-            ports.append(PortMatch(value, end, field_protocol(doc, port.get("protocol"))))
+            if end is not None:
+                if isinstance(end, bool) or not isinstance(end, int):
+                    raise doc.error(f"{at}.endPort: {end!r}: must be a number")
+                if value is None:
+                    raise doc.error(f"{at}.endPort: {end}: may not be specified when `port` is not specified")
+                if not isinstance(value, int):
+                    raise doc.error(f"{at}.endPort: {end}: may not be specified when `port` is non-numeric")
+                if end < value:
+                    raise doc.error(f"{at}.endPort: {end}: must be greater than or equal to `port`")
+                port_number(doc, end, f"{at}.endPort")
+            ports.append(PortMatch(value, end, field_protocol(doc, port.get("protocol"), f"{at}.protocol")))
         return Rule(peers, tuple(ports))
 
-    def _peer(self, doc: Document, peer: dict[str, Any], namespace: str) -> int:
+    def _peer(self, doc: Document, peer: dict[str, Any], namespace: str, where: str) -> int:
         """Endpoints one peer admits: pod/namespace selectors (ANDed when both) or an ipBlock."""
         has_pod, has_ns = peer.get("podSelector") is not None, peer.get("namespaceSelector") is not None
         block = peer.get("ipBlock")
         if block is not None:
             if has_pod or has_ns:
-                raise doc.error("peer: ipBlock cannot be combined with podSelector or namespaceSelector")
-            return self._ip_block(doc, field_mapping(doc, block, "ipBlock"))
+                raise doc.error(f"{where}: may not specify both ipBlock and another peer")
+            return self._ip_block(doc, field_mapping(doc, block, f"{where}.ipBlock"), f"{where}.ipBlock")
         if not (has_pod or has_ns):
-            raise doc.error("peer: needs podSelector, namespaceSelector or ipBlock")
+            raise doc.error(f"{where}: must specify a peer (podSelector, namespaceSelector or ipBlock)")
         if has_ns:
-            bits = self._select("ns", field_selector(doc, peer["namespaceSelector"], "namespaceSelector"), None)
+            selector = field_selector(doc, peer["namespaceSelector"], f"{where}.namespaceSelector")
+            bits = self._select("ns", selector, None)
         else:
             bits = self.ns_pods.get(namespace, 0)
         if has_pod:
-            bits &= self._select("pod", field_selector(doc, peer["podSelector"], "podSelector"), None)
+            bits &= self._select("pod", field_selector(doc, peer["podSelector"], f"{where}.podSelector"), None)
         return bits
 
     def _select(self, index: str, selector: Selector, namespace: str | None) -> int:
@@ -226,21 +248,19 @@ class ReachModel:
             self._cache[key] = labels.select(selector, within)
         return self._cache[key]
 
-    def _ip_block(self, doc: Document, block: dict[str, Any]) -> int:
-        """Endpoints with a known IP inside ``cidr`` and outside every ``except``."""
-        try:
-            cidr = ipaddress.ip_network(field_string(doc, block.get("cidr"), "ipBlock.cidr"), strict=False)
-            excepts = [
-                ipaddress.ip_network(field_string(doc, e, "ipBlock.except[]"), strict=False)
-                for e in field_list(doc, block.get("except"), "ipBlock.except")
-            ]
-        except ValueError as exc:
-            if isinstance(exc, ManifestError):
-                raise
-            raise doc.error(f"ipBlock: {exc}") from None
+    def _ip_block(self, doc: Document, block: dict[str, Any], where: str) -> int:
+        """Endpoints with a known IP inside ``cidr`` and outside every ``except`` (each a strict subset of it)."""
+        outer = cidr(doc, field_string(doc, block.get("cidr"), f"{where}.cidr"), f"{where}.cidr")
+        excepts = []
+        for index, raw in enumerate(field_list(doc, block.get("except"), f"{where}.except")):
+            at = f"{where}.except[{index}]"
+            text = field_string(doc, raw, at)
+            inner = cidr(doc, text, at)
+            strict_subset(doc, outer, inner, text, at)
+            excepts.append(inner)
         bits = 0
         for index, ip in self.ip_endpoints:
-            if _in(ip, cidr) and not any(_in(ip, net) for net in excepts):
+            if _in(ip, outer) and not any(_in(ip, net) for net in excepts):
                 bits |= 1 << index
         return bits
 

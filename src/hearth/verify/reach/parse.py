@@ -14,6 +14,7 @@ from typing import Any
 
 from hearth.verify.build.manifests import Document
 from hearth.verify.reach.records import PROTOCOLS, ContainerPort, Endpoint
+from hearth.verify.reach.validation import label_key, label_value, port_name
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -78,11 +79,14 @@ def field_string(doc: Document, value: object, what: str) -> str:
 
 
 def field_labels(doc: Document, value: object, what: str) -> dict[str, str]:
-    """A label map; values must be strings, as the API server requires (``1``/``true`` are not)."""
+    """A label map; keys and values must be strings of label syntax, as the API server requires (``1``/``true``
+    are not strings; ``a=b`` is no key)."""
     labels = field_mapping(doc, value, what)
     for key, val in labels.items():
         if not isinstance(key, str) or not isinstance(val, str):
             raise doc.error(f"{what}: label {key!r} must map a string to a string (quote {val!r})")
+        label_key(doc, key, what)
+        label_value(doc, val, f"{what}.{key}")
     return labels
 
 
@@ -116,8 +120,10 @@ def pod_endpoint(doc: Document, namespace: str, name: str, path: tuple[str, ...]
             if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
                 raise doc.error(f"{namespace}/{name}: containerPort {number!r} is not a port number")
             protocol = field_protocol(doc, port.get("protocol"))
-            port_name = port.get("name")
-            ports.append(ContainerPort(number, protocol, port_name if isinstance(port_name, str) else None))
+            named = port.get("name")
+            if named is not None:
+                port_name(doc, field_string(doc, named, f"{namespace}/{name}: ports[].name"), f"{where}: ports[].name")
+            ports.append(ContainerPort(number, protocol, named if isinstance(named, str) else None))
     ips: list[str] = []
     if not path:  # only real Pods carry a status
         status = field_mapping(doc, doc.obj.get("status"), "status")
@@ -143,12 +149,12 @@ def pod_endpoint(doc: Document, namespace: str, name: str, path: tuple[str, ...]
     )
 
 
-def field_protocol(doc: Document, value: object) -> str:
+def field_protocol(doc: Document, value: object, where: str = "protocol") -> str:
     """A protocol name, TCP when absent; anything but TCP/UDP/SCTP is an error."""
     if value is None:
         return "TCP"
     if value not in PROTOCOLS:
-        raise doc.error(f"protocol {value!r} is not one of {', '.join(PROTOCOLS)}")
+        raise doc.error(f"{where}: {value!r}: supported values: {', '.join(PROTOCOLS)}")
     return str(value)
 
 
@@ -159,11 +165,13 @@ def field_selector(doc: Document, value: object, what: str) -> Selector:
     exprs: list[tuple[str, str, tuple[str, ...]]] = []
     for raw in field_list(doc, sel.get("matchExpressions"), f"{what}.matchExpressions"):
         expr = field_mapping(doc, raw, f"{what}.matchExpressions[]")
-        key = field_string(doc, expr.get("key"), f"{what}.matchExpressions[].key")
+        key = label_key(doc, field_string(doc, expr.get("key"), f"{what}.matchExpressions[].key"), what)
         op = expr.get("operator")
         values = field_list(doc, expr.get("values"), f"{what}.matchExpressions[].values")
         if not all(isinstance(v, str) for v in values):
             raise doc.error(f"{what}.matchExpressions: values of {key!r} must be strings")
+        for value in values:
+            label_value(doc, str(value), f"{what}.matchExpressions[].values")
         if op in ("In", "NotIn") and not values:
             raise doc.error(f"{what}.matchExpressions: operator {op} on {key!r} needs values")
         if op in ("Exists", "DoesNotExist") and values:
