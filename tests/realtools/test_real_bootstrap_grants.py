@@ -33,7 +33,7 @@ from hearth.bootstrap import Options, StepResult, bootstrap
 from hearth.bootstrap.resp import ReplyError, Resp
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
-from hearth.render.packaging import package
+from hearth.render.package.files import package
 from hearth.resolve import resolve
 
 SEED = load_catalog(None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from hearth.capabilities import CAPABILITIES
-from hearth.render.backup_storage import DUMP_BUCKET, VELERO_BUCKET
+from hearth.render.backup.storage import DUMP_BUCKET, VELERO_BUCKET
 from hearth.render.grants import _endpoint
 from hearth.resolve import Resolved
 

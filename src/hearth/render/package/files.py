@@ -1,7 +1,7 @@
 """Package a rendered platform as files: Helm charts, plain manifests, upstream values, a helmfile, descriptions.
 
 Every function here returns ``{path relative to the build directory: text}`` and writes nothing; only
-``hearth.render.write.write_tree`` touches the disk.
+``hearth.render.package.write.write_tree`` touches the disk.
 
 The charts are *literal*: each template is one rendered object, with Helm's ``{{``/``}}`` escaped so that
 ``helm template`` prints the object back byte for byte. ``manifests/<component>.yaml`` is what ``helm template``

@@ -1,7 +1,7 @@
 """The auditor's model of a build: the :class:`Build` and the objects it indexes besides pod templates.
 
 Services (and the pod templates their selectors pick), Nodes, helmfile releases and chart directories, each read
-into a plain record; :func:`hearth.verify.audit.load_build` fills them from a build directory.
+into a plain record; :func:`hearth.verify.build.audit.load_build` fills them from a build directory.
 """
 
 from __future__ import annotations

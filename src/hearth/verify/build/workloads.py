@@ -1,8 +1,8 @@
 """The kinds that run pods: which API groups serve each, where it keeps its pod template, how its pods live.
 
 The reachability model (:mod:`hearth.verify.reach.model`) turns each object of these kinds into one endpoint,
-and the auditor's model (:mod:`hearth.verify.build.audit`) into one :class:`~hearth.verify.pod_template.PodTemplate`
-of the same name; both read the same table so that they agree.
+and the auditor's model (:mod:`hearth.verify.build.audit`) into one
+:class:`~hearth.verify.build.pod_template.PodTemplate` of the same name; both read the same table so that they agree.
 """
 
 from __future__ import annotations

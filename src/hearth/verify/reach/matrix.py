@@ -1,6 +1,6 @@
 """The reachability matrix: per destination and probed port, one bitset of the sources allowed to connect.
 
-Built from a :class:`~hearth.verify.reach_model.ReachModel`: ingress rules are gathered per destination, egress
+Built from a :class:`~hearth.verify.reach.model.ReachModel`: ingress rules are gathered per destination, egress
 rules indexed per probe (sparse target sets per destination, dense ones scanned), so that each (destination,
 probe) pair costs a handful of bit operations rather than a policy scan per pair. Named ports resolve on the
 destination pod.

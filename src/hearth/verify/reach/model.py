@@ -1,6 +1,6 @@
 """The reachability model: manifests turned into numbered endpoints and policies over endpoint bitsets.
 
-Every Pod, and every workload (:data:`hearth.verify.workloads.WORKLOADS`) as one pod named after it, is an
+Every Pod, and every workload (:data:`hearth.verify.build.workloads.WORKLOADS`) as one pod named after it, is an
 endpoint ``namespace/name``; outside IPs follow the pods. Endpoints are numbered, and every set of endpoints is a
 Python ``int`` used as a bitset: the pods a policy selects, the peers a rule admits, the pods declaring a named
 port. Selectors are evaluated once each, over label indexes, and cached.
