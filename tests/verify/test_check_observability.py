@@ -38,6 +38,8 @@ def _without(build: Path, tmp_path: Path, rel: str, drop: Callable[[dict[str, An
     kept = [d for d in docs if not drop(d)]
     assert len(kept) < len(docs), f"nothing dropped from {rel}"
     path.write_text(yaml.safe_dump_all(kept), encoding="utf-8")
+    for stamp in (".hearth-build", ".hearth-index"):  # edited by hand now: audited as it is, not against its index
+        (out / stamp).unlink(missing_ok=True)
     return out
 
 

@@ -58,7 +58,7 @@ class _NodeState:
             return False  # cordoning stops the scheduler, not pods bound to the node or its DaemonSet pods
         if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
             return False
-        if not all(_tolerated(taint, pod.tolerations) for taint in node.taints if _blocks(taint)):
+        if not all(tolerated(taint, pod.tolerations) for taint in node.taints if _blocks(taint)):
             return False
         if pod.cpu > 0 and self.cpu + pod.cpu > node.cpu:
             return False
@@ -86,8 +86,9 @@ def _blocks(taint: Mapping[str, Any]) -> bool:
     return taint.get("effect") in ("NoSchedule", "NoExecute")
 
 
-def _tolerated(taint: Mapping[str, Any], tolerations: Sequence[Mapping[str, Any]]) -> bool:
-    for tol in tolerations:
+def tolerated(taint: Mapping[str, Any], tolerations: Sequence[Any]) -> bool:
+    """Whether one of ``tolerations`` (pod spec entries, unreadable ones skipped) tolerates ``taint``."""
+    for tol in (t for t in tolerations if isinstance(t, Mapping)):
         if tol.get("effect") not in (None, "", taint.get("effect")):
             continue
         if tol.get("operator") == "Exists" and tol.get("key") in (None, "", taint.get("key")):

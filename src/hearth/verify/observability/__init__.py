@@ -30,6 +30,7 @@ from hearth.verify.build.annotations import BACKUP_TARGET, MONITORED_BY
 from hearth.verify.build.fields import as_list, as_mapping, name_of, namespace_of, pod_metrics_port, selector_matches
 from hearth.verify.build.model import Build, NodeInfo
 from hearth.verify.build.pod_template import PodTemplate
+from hearth.verify.capacity.placement import tolerated
 from hearth.verify.observability.report import BackupAlerts, ComponentSignals, Observability
 from hearth.verify.reach import ReachMatrix, build_matrix
 
@@ -103,17 +104,6 @@ def _selects(expr: str, label: str, value: str) -> bool:
     return False
 
 
-def _tolerated(taint: Mapping[str, Any], tolerations: Sequence[Any]) -> bool:
-    for tol in (as_mapping(t) for t in tolerations):
-        if tol.get("effect") not in (None, "", taint.get("effect")):
-            continue
-        if tol.get("operator") == "Exists" and tol.get("key") in (None, "", taint.get("key")):
-            return True
-        if tol.get("key") == taint.get("key") and tol.get("value", "") == taint.get("value", ""):
-            return True
-    return False
-
-
 def _nodes_for(pod: PodTemplate, nodes: Sequence[NodeInfo], *, daemon: bool) -> set[str]:
     """The nodes the pod may run on: nodeSelector matches, blocking taints tolerated (cordoned: DaemonSets only)."""
     selector = as_mapping(pod.spec.get("nodeSelector"))
@@ -125,7 +115,7 @@ def _nodes_for(pod: PodTemplate, nodes: Sequence[NodeInfo], *, daemon: bool) -> 
         if any(node.labels.get(str(k)) != str(v) for k, v in selector.items()):
             continue
         blocking = [t for t in node.taints if t.get("effect") in ("NoSchedule", "NoExecute")]
-        if all(_tolerated(t, tolerations) for t in blocking):
+        if all(tolerated(t, tolerations) for t in blocking):
             out.add(node.name)
     return out
 
