@@ -30,10 +30,10 @@ def test_deleting_components_lists_everything_that_still_needs_them(tmp_path: Pa
     result = hearth("validate", "--platform", "catalog", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "error: catalog/platform.yaml:165: database_allocation.postgresql[1]: unknown component 'gitlab'",
-        "error: catalog/platform.yaml:165: database_allocation.postgresql[2]: unknown component 'hub'",
-        "error: catalog/platform.yaml:165: database_allocation.postgresql[4]: unknown component 'teamcity'",
-        "error: catalog/platform.yaml:168: database_allocation.valkey[1]: unknown component 'gitlab'",
+        "error: catalog/claims.yaml:6: database_allocation.postgresql[1]: unknown component 'gitlab'",
+        "error: catalog/claims.yaml:6: database_allocation.postgresql[2]: unknown component 'hub'",
+        "error: catalog/claims.yaml:6: database_allocation.postgresql[4]: unknown component 'teamcity'",
+        "error: catalog/claims.yaml:9: database_allocation.valkey[1]: unknown component 'gitlab'",
         "error: catalog/services/code/coder.yaml:74: needs[6]: unknown dependency 'gitlab'"
         " (gitlab is needed by: coder)",
         "error: catalog/services/code/youtrack.yaml:27: needs[2]: unknown dependency 'hub'"

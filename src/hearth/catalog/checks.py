@@ -336,7 +336,7 @@ def _reference_errors(
 def _platform_reference_problems(
     p: Platform, components: dict[str, Component], broken: frozenset[str]
 ) -> list[Problem]:
-    """Names in ``platform.yaml`` that must be components (or, in stated orders, their namespaces and tags)."""
+    """Names in ``platform.yaml`` that must be components (the claims' names are checked by ``catalog.claims``)."""
     problems: list[Problem] = []
 
     def unknown(name: str) -> bool:
@@ -349,16 +349,4 @@ def _platform_reference_problems(
     for i, backup in enumerate(p.backups):
         if unknown(backup.target):
             problems.append((("backups", i, "target"), f"unknown component {backup.target!r}"))
-    for provider, consumers in p.database_allocation.items():
-        if unknown(provider):
-            problems.append((("database_allocation", provider), f"unknown component {provider!r}"))
-        for j, name in enumerate(consumers):
-            if unknown(name):
-                problems.append((("database_allocation", provider, j), f"unknown component {name!r}"))
-    known = set(components) | broken | {t for c in components.values() for t in (c.namespace, *c.tags)}
-    for i, order in enumerate(p.stated_orders):
-        for j, step in enumerate(order.steps):
-            for k, name in enumerate(step):
-                if name not in known:
-                    problems.append((("stated_orders", i, "steps", j, k), f"unknown component or tag {name!r}"))
     return problems

@@ -1,4 +1,5 @@
-"""Load a catalog directory: ``platform.yaml`` plus ``services/<namespace>/<name>.yaml``, one per component.
+"""Load a catalog directory: ``platform.yaml`` plus ``services/<namespace>/<name>.yaml``, one per component, and
+``claims.yaml`` (a design document's statements) when the catalog has one.
 
 Each file is validated by its pydantic model, each problem at the key path pydantic reports it; then
 ``hearth.catalog.checks`` checks the rules between values. Every problem of the catalog is reported at once, as
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hearth.catalog.checks import catalog_errors
+from hearth.catalog.claims import CLAIMS_FILE, Claims, claims_problems
 from hearth.catalog.models import Catalog, Component, Platform
 from hearth.catalog.yamlsource import CatalogError, CatalogErrors, Loc, Located, read_yaml
 
@@ -28,6 +30,7 @@ class Sources:
 
     platform: Located
     components: dict[str, Located] = field(default_factory=dict)
+    claims: Located | None = None
 
 
 def default_catalog_dir() -> Path:
@@ -55,9 +58,14 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(out)
 
 
-def _document_errors(doc: Located, model: type[M]) -> tuple[M | None, list[CatalogError]]:
+def _document_errors(
+    doc: Located, model: type[M], moved: frozenset[str] = frozenset()
+) -> tuple[M | None, list[CatalogError]]:
     """Validate one located YAML document against ``model``: the model, or every problem pydantic found, each at
-    the key path pydantic gives it (one problem per path: a union reports each of its members at one place)."""
+    the key path pydantic gives it (one problem per path: a union reports each of its members at one place).
+
+    ``moved`` names top-level keys that belong in ``claims.yaml``: found here, they say so instead of "unknown key".
+    """
     if not isinstance(doc.data, dict):
         got = {type(None): "an empty document", list: "a list"}.get(type(doc.data), "a single value")
         return None, [doc.error((), f"expected a mapping of keys for a {model.__name__.lower()}, got {got}")]
@@ -67,7 +75,10 @@ def _document_errors(doc: Located, model: type[M]) -> tuple[M | None, list[Catal
         found: dict[Loc, CatalogError] = {}
         for error in exc.errors(include_url=False):
             loc = _clean_loc(tuple(error.get("loc", ())))
-            found.setdefault(loc, doc.error(loc, _message(dict(error))))
+            message = _message(dict(error))
+            if len(loc) == 1 and loc[0] in moved and error.get("type") == "extra_forbidden":
+                message = f"a claim, not a setting: it belongs in {CLAIMS_FILE} beside platform.yaml"
+            found.setdefault(loc, doc.error(loc, message))
         return None, list(found.values())
 
 
@@ -155,8 +166,9 @@ def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, S
         except CatalogError as exc:
             errors.append(exc)
         else:
-            platform, found = _document_errors(platform_doc, Platform)
+            platform, found = _document_errors(platform_doc, Platform, frozenset(Claims.model_fields))
             errors += found
+    claims, claims_doc = _load_claims(root / CLAIMS_FILE, errors)
 
     components: dict[str, Component] = {}
     docs: dict[str, Located] = {}
@@ -193,11 +205,28 @@ def load_catalog_with_sources(directory: Path | None = None) -> tuple[Catalog, S
         docs[component.name] = doc
     if not files and (services.is_dir() or not services.exists()):
         errors.append(CatalogError(services, 1, "(directory)", "no components: add services/<namespace>/<name>.yaml"))
-    errors += catalog_errors(platform, platform_doc, components, docs, frozenset(broken - set(components)))
-    if errors or platform is None or platform_doc is None:
+    unloaded = frozenset(broken - set(components))
+    errors += catalog_errors(platform, platform_doc, components, docs, unloaded)
+    if claims is not None and claims_doc is not None:
+        errors += [claims_doc.error(loc, message) for loc, message in claims_problems(claims, components, unloaded)]
+    if errors or platform is None or platform_doc is None or claims is None:
         raise CatalogErrors(errors)
-    catalog = Catalog(platform=platform, components=components)
-    return catalog, Sources(platform=platform_doc, components=docs)
+    catalog = Catalog(platform=platform, components=components, claims=claims)
+    return catalog, Sources(platform=platform_doc, components=docs, claims=claims_doc)
+
+
+def _load_claims(path: Path, errors: list[CatalogError]) -> tuple[Claims | None, Located | None]:
+    """``claims.yaml`` when the catalog has one (no claims when it has none); its problems go to ``errors``."""
+    if not path.exists() and not path.is_symlink():
+        return Claims(), None
+    try:
+        doc = read_yaml(path)
+    except CatalogError as exc:
+        errors.append(exc)
+        return None, None
+    claims, found = _document_errors(doc, Claims)
+    errors += found
+    return claims, doc
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:

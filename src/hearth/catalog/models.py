@@ -1,7 +1,8 @@
 """The typed catalog: what a user states about the platform, once.
 
-The models live in three modules along the catalog's own halves: ``fields`` (shared field types and small
-models), ``platform`` (``platform.yaml``) and ``component`` (one ``services/`` file). This module re-exports every
+The models live in modules along the catalog's own files: ``fields`` (shared field types and small models),
+``platform`` (``platform.yaml``), ``component`` (one ``services/`` file) and ``claims`` (``claims.yaml``, a
+design document's statements, when the catalog has one). This module re-exports every
 public name of them, so ``from hearth.catalog.models import Component`` stays the one import other packages use,
 and defines ``Catalog``, the two halves together.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from hearth.catalog.claims import Claims, StatedFigure, StatedOrder, StatedTool
 from hearth.catalog.component import (
     SAFE_SYSCTLS,
     Backup,
@@ -64,8 +66,6 @@ from hearth.catalog.platform import (
     Reserved,
     SeverityRoute,
     SsoSettings,
-    StatedFigure,
-    StatedOrder,
     SystemPod,
     Toleration,
 )
@@ -80,6 +80,7 @@ __all__ = [
     "Catalog",
     "ChartPod",
     "ChartRef",
+    "Claims",
     "Cni",
     "Component",
     "Cron",
@@ -115,6 +116,7 @@ __all__ = [
     "SsoSettings",
     "StatedFigure",
     "StatedOrder",
+    "StatedTool",
     "Storage",
     "Strict",
     "SystemPod",
@@ -126,9 +128,10 @@ __all__ = [
 
 
 class Catalog(BaseModel):
-    """The whole platform: the platform settings and every component, keyed by name."""
+    """The whole platform: the platform settings, every component keyed by name, and the claims (if any)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     platform: Platform
     components: dict[str, Component]
+    claims: Claims = Claims()

@@ -180,34 +180,6 @@ class SsoSettings(Strict):
     modes: dict[str, str]
 
 
-class StatedOrder(Strict):
-    """An order the seed states in prose (e.g. its 'dependency chain'); checked against the component graph.
-
-    Each step names components or tags (``databases``, ``apps``); a step stands for every component it names.
-    """
-
-    name: str
-    source: str
-    steps: list[list[Name]]
-
-
-class StatedFigure(Strict):
-    """A figure the seed document claims; ``hearth check`` computes the real one and compares."""
-
-    key: str
-    claim: str
-    value: float | int | str
-
-
-class StatedTool(Strict):
-    """A tool the seed document says does a job (``role``: the contract role of the pod doing it, e.g.
-    ``log-collector``); ``hearth check`` compares ``value`` with the image of the pods the build gives that role."""
-
-    role: str
-    claim: str
-    value: str
-
-
 class Reserved(Strict):
     """CPU and memory the kubelet keeps back for one group of daemons (its ``kubeReserved`` or ``systemReserved``)."""
 
@@ -335,9 +307,5 @@ class Platform(Strict):
     dashboards: list[Dashboard] = []
     backups: list[BackupSchedule] = []
     sso: SsoSettings
-    database_allocation: dict[Name, list[Name]] = {}
-    stated_orders: list[StatedOrder] = []
-    stated_figures: list[StatedFigure] = []
-    stated_tools: list[StatedTool] = []
     kubelet: Kubelet = Kubelet()
     system_pods: list[SystemPod] = []

@@ -99,4 +99,4 @@ def graph_dot(catalog: Catalog) -> str:
 def stated_order_conflicts(catalog: Catalog) -> list[str]:
     """Each place where an order the catalog states (the seed's dependency chain) contradicts the needs."""
     graph = DependencyGraph.from_catalog(catalog)
-    return [str(c) for order in catalog.platform.stated_orders for c in graph.order_conflicts(order.name, order.steps)]
+    return [str(c) for order in catalog.claims.stated_orders for c in graph.order_conflicts(order.name, order.steps)]

@@ -1,5 +1,8 @@
 """``claims.yaml``: what the seed document states about the platform, as data for ``hearth check``.
 
+The statements come from the catalog's own ``claims.yaml`` (``Catalog.claims``) and the backup table of
+``platform.yaml``; a catalog without claims gets the backups and the derived traffic and tunnel facts only.
+
 The auditor reads rendered files only, never the catalog. The document's statements (figures, the stated
 deployment order, the database allocation table, the backup table) are not manifests, so this renderer writes
 them down as they are stated, without resolving anything: tags stay tags (the auditor resolves them through the
@@ -25,6 +28,7 @@ def claims(resolved: Resolved) -> dict[str, Any]:
     """The statements as one mapping: stated_figures and _tools, tunnel_addresses, stated_orders, database_allocation,
     backups."""
     platform = resolved.catalog.platform
+    stated = resolved.catalog.claims
     backups: list[dict[str, Any]] = [
         {
             "name": row.name,
@@ -75,16 +79,16 @@ def claims(resolved: Resolved) -> dict[str, Any]:
     return {
         "platform": platform.name,
         "stated_figures": [
-            {"key": figure.key, "claim": figure.claim, "value": figure.value} for figure in platform.stated_figures
+            {"key": figure.key, "claim": figure.claim, "value": figure.value} for figure in stated.stated_figures
         ],
         "traffic": traffic,
         "stated_orders": [
             {"name": order.name, "source": order.source, "steps": [list(step) for step in order.steps]}
-            for order in platform.stated_orders
+            for order in stated.stated_orders
         ],
-        "database_allocation": {db: list(users) for db, users in platform.database_allocation.items()},
+        "database_allocation": {db: list(users) for db, users in stated.database_allocation.items()},
         "backups": backups,
-        "stated_tools": [tool.model_dump() for tool in platform.stated_tools],
+        "stated_tools": [tool.model_dump() for tool in stated.stated_tools],
         "tunnel_addresses": tunnel,
     }
 
