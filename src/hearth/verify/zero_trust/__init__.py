@@ -34,7 +34,7 @@ compares and reports, and re-exports them all.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.table import Table
 
@@ -60,6 +60,10 @@ class ZeroTrust:
     unmanaged: list[FlowFinding]
     unresolved: list[Unresolved]
     notes: list[str]
+    # The measured flows themselves (not in the JSON, which carries counts): the reachability matrix's allowed
+    # flows and the intended ones, for pictures such as the heat map of ``hearth docs``.
+    flows_allowed: list[Flow] = field(default_factory=list)
+    flows_intended: list[Flow] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -178,4 +182,6 @@ def audit_zero_trust(build: Build, matrix: ReachMatrix | None = None) -> ZeroTru
         unmanaged=unmanaged,
         unresolved=sorted(set(unresolved)),
         notes=intent.notes,
+        flows_allowed=sorted(allowed),
+        flows_intended=sorted(intent.flows),
     )
