@@ -28,6 +28,7 @@ from hearth.commands import docs as docs_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
 from hearth.commands.init import write_default_catalog
+from hearth.deploy import UNCHANGED
 from hearth.deploy.engine import Event, Options
 from hearth.deploy.helm import HelmError
 from hearth.deploy.kube import ClusterError
@@ -501,6 +502,8 @@ def apply_command(
     for event in outcome.states.values():
         counts[event.state] = counts.get(event.state, 0) + 1
     out.print("apply: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+    if outcome.unchanged:
+        out.print(UNCHANGED)
     raise typer.Exit(0 if outcome.ok else 1)
 
 

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 from deploykit import Cluster, deployment
 
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
+from hearth.provision.render import component_tasks
+from hearth.resolve import resolve
 from tools import RunHearth
 
 PLATFORM = Path(__file__).resolve().parent.parent / "fixtures" / "valid" / "provider-consumer"
@@ -53,6 +56,12 @@ def test_apply_then_diff_status_and_destroy(hearth: RunHearth, cluster: Cluster,
     again = run(hearth, cluster, build, "apply", "--poll", "0.05")
     assert again.exit_code == 0 and "apply: 3 skipped" in again.output, again.output
     assert len(cluster.installs()) == 3
+    # The Ansible infrastructure role's `changed_when`, evaluated as Ansible does (Jinja2), on both outputs.
+    changed_when = jinja2.Environment().compile_expression(
+        component_tasks(resolve(load_catalog(PLATFORM)))[0]["changed_when"]
+    )
+    assert changed_when(infrastructure_apply={"stdout": applied.output}) is True
+    assert changed_when(infrastructure_apply={"stdout": again.output}) is False
 
     same = run(hearth, cluster, build, "diff")
     assert same.exit_code == 0, same.output

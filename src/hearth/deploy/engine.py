@@ -56,6 +56,11 @@ class Outcome:
         """Whether every release is done (or was already)."""
         return all(e.state in (*DONE_STATES, "would-install") for e in self.states.values())
 
+    @property
+    def unchanged(self) -> bool:
+        """Whether the run changed nothing: every selected release was already current (``skipped``)."""
+        return bool(self.states) and all(e.state == "skipped" for e in self.states.values())
+
 
 class ReleaseFailed(Exception):
     """A release could not be made ready: the message says why; ``events`` are the failing pods' last events."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from hearth.deploy import UNCHANGED
 from hearth.graph import DependencyGraph
 from hearth.provision import roles
 from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
@@ -131,8 +132,8 @@ def component_tasks(resolved: Resolved) -> list[dict[str, Any]]:
                 "ansible.builtin.command": {"argv": "{{ infrastructure_argv + infrastructure_apply_options }}"},
                 "vars": {"infrastructure_argv": ["hearth", "apply", "--tags", name, "--no-deps"]},
                 "register": "infrastructure_apply",
-                # `hearth apply` says "unchanged" when every release of the component is as rendered.
-                "changed_when": "'unchanged' not in infrastructure_apply.stdout",
+                # `hearth apply` ends with UNCHANGED when every release of the component is as rendered.
+                "changed_when": f"{UNCHANGED!r} not in infrastructure_apply.stdout",
                 "tags": tags[name],
             }
         )
