@@ -22,6 +22,8 @@ TOOL_ENV := PATH="$(TOOLS_BIN):$$PATH" \
 # Directories that do not exist (an empty bench/ is not in a fresh clone) are left out.
 LINT_PATHS := $(wildcard src tests bench)
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core; a test file stays on one worker, so its module fixtures are made once.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help venv tools lint test demo bench e2e clean distclean
 
@@ -44,10 +46,10 @@ lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(VBIN)/ruff format --check $(LINT_PATHS)
 	$(VBIN)/mypy --strict
 
-test: venv tools lint ## lint, then pytest with .tools/bin first on PATH (PYTEST_ARGS=... to pass options)
+test: venv tools lint ## lint, then pytest on every core, .tools/bin first on PATH (PYTEST_ARGS='-m "not slow"' to skip real servers)
 	rm -rf "$(HELM_TMP)"
 	mkdir -p "$(HELM_TMP)/cache" "$(HELM_TMP)/config" "$(HELM_TMP)/data"
-	$(TOOL_ENV) $(VBIN)/pytest $(PYTEST_ARGS)
+	$(TOOL_ENV) $(VBIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # `hearth build` exits 1 when the audit finds a failure: that is the demo's result, printed in the report, so
 # the demo still succeeds; any other failure (2: bad input, or a crash) fails it.

@@ -180,6 +180,7 @@ def test_every_alert_has_a_runbook_and_a_severity_alertmanager_routes(rules: lis
     assert expected <= set(names)
 
 
+@pytest.mark.slow
 def test_promtool_fires_each_alert_on_its_series_and_not_otherwise(
     files: dict[str, str], rules: list[dict[str, Any]], tmp_path: Path
 ) -> None:

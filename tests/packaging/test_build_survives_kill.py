@@ -66,6 +66,7 @@ def _reference(tmp_path: Path, files: dict[str, str], name: str) -> dict[str, by
     return _tree(tmp_path / name)
 
 
+@pytest.mark.slow
 def test_a_kill_at_any_step_leaves_the_old_build_or_the_new(tmp_path: Path) -> None:
     old, new = _reference(tmp_path, OLD, "old-ref"), _reference(tmp_path, NEW, "new-ref")
     work = tmp_path / "work"

@@ -15,6 +15,7 @@ from hearth.catalog.models import Catalog
 from hearth.commands.plan import build_plan
 
 
+@pytest.mark.slow
 def test_ansible_lint_production_profile_passes(ansible_dir: Path, run_ansible: Run) -> None:
     """ansible-lint --offline with the production profile (galaxy is unreachable: offline, bundled collections)."""
     done = run_ansible(["ansible-lint", "--offline", "--profile", "production", "--nocolor"], ansible_dir)

@@ -79,6 +79,7 @@ def _recap(stdout: str) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
+@pytest.mark.slow
 def test_first_run_creates_the_catalogs_vms_second_run_changes_nothing(
     fake: tuple[FakeProxmox, int, Path], ansible_dir: Path, seed_catalog: Catalog, run_ansible: Run, tmp_path: Path
 ) -> None:
