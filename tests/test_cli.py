@@ -53,7 +53,7 @@ def names(plan: dict[str, object]) -> list[str]:
 def test_validate_valid(hearth: Hearth) -> None:
     result = hearth("validate", "--platform", WEB)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "valid: 4 components in 3 namespaces, 1 nodes (web)\n"
+    assert result.stdout == "valid: 4 components in 3 managed namespaces, 1 nodes (web)\n"
     assert result.stderr == ""
 
 

@@ -137,12 +137,7 @@ def validate(platform: PlatformOpt = None) -> None:
     Exit status 0 when valid; 2 with one line FILE:LINE: FIELD: message when not.
     """
     catalog = load(platform)
-    comps = catalog.components
-    namespaces = sorted({c.namespace for c in comps.values()})
-    out.print(
-        f"valid: {len(comps)} components in {len(namespaces)} namespaces, "
-        f"{len(catalog.platform.nodes)} nodes ({catalog.platform.name})"
-    )
+    out.print(f"valid: {plan_cmd.catalog_counts(catalog)} ({catalog.platform.name})")
     print_order_conflicts(catalog)
 
 
@@ -229,12 +224,13 @@ class CheckOutput(StrEnum):
     json = "json"
 
 
-CheckOutputOpt = Annotated[CheckOutput, typer.Option("--output", help="table or json (for CI).")]
+CheckOutputOpt = Annotated[CheckOutput, typer.Option("--output", "-o", help="table or json (for CI).")]
+DetailsOpt = Annotated[bool, typer.Option("--details", help="Print every table of every section, as well.")]
 
 
-def report_and_exit(report: check_cmd.CheckReport, output: CheckOutput) -> None:
+def report_and_exit(report: check_cmd.CheckReport, output: CheckOutput, details: bool = False) -> None:
     """Print the audit and exit 0 when every check holds, 1 when one fails."""
-    check_cmd.print_report(report, out, json_output=output is CheckOutput.json)
+    check_cmd.print_report(report, out, json_output=output is CheckOutput.json, details=details)
     raise typer.Exit(check_cmd.exit_status(report))
 
 
@@ -244,8 +240,10 @@ def build_command(
     output: OutOpt = render_cmd.DEFAULT_OUT,
     quiet: QuietOpt = False,
     report: Annotated[
-        CheckOutput, typer.Option("--report", help="The audit report as table or json (for CI).")
+        CheckOutput,
+        typer.Option("--output", "-o", "--report", help="The audit report as table or json (for CI)."),
     ] = CheckOutput.table,
+    details: DetailsOpt = False,
 ) -> None:
     """Validate the catalog, render it to OUT, and audit what was written (validate + render + check).
 
@@ -257,9 +255,9 @@ def build_command(
     with user_errors():
         summary = render_cmd.render(catalog, output, progress, source=platform or default_catalog_dir())
         err.print(summary.line()) if report is CheckOutput.json else out.print(summary.line())
-        progress("check: zero trust, compliance, capacity, backups, statements")
+        progress("check: zero trust, compliance, capacity, backups, statements, north-south, observability")
         audit = check_cmd.check(output)
-    report_and_exit(audit, report)
+    report_and_exit(audit, report, details)
 
 
 @app.command("check")
@@ -270,23 +268,36 @@ def check_command(
         typer.Option("--build", "-b", help="Audit this existing build as it is, instead of rendering the catalog."),
     ] = None,
     output: CheckOutputOpt = CheckOutput.table,
+    details: DetailsOpt = False,
+    nodes: Annotated[
+        str | None,
+        typer.Option(
+            "--nodes",
+            help="What-if: measure on these nodes instead of the build's, editing no file. "
+            "[+]COUNTxCORESc MEMORYg [DISKd] (GiB), comma-separated; e.g. 3x8c32g (the nodes resized, "
+            "keeping their names and roles), 3x8c32g500d, +1x8c32g500d (a node added).",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit the rendered platform from its manifests: zero trust, compliance, capacity, backups, claims.
 
-    Each section is measured from the rendered files only, never read from the catalog; the claims are the
-    seed document's own statements, each held or contradicted. Without --build the catalog is rendered into a
-    temporary directory first. Exit status: 0 when every check holds, 1 when one fails, 2 on bad input.
+    Prints the verdict and its table first, then only what fails or warns, each with the fix it needs
+    (--details: every table). Each section is measured from the rendered files only, never read from the catalog;
+    the claims are the seed document's own statements, each held or contradicted. Without --build the catalog is
+    rendered into a temporary directory first. When capacity does not fit, its advice names the node shape that
+    would, as a --nodes what-if to try. Exit status: 0 when every check holds, 1 when one fails, 2 on bad input.
     """
     progress = stage_printer(quiet)
     with user_errors():
+        shapes = check_cmd.parse_nodes(nodes) if nodes is not None else []
         if build is not None:
             if platform is not None:
                 raise ValueError("--platform and --build exclude each other: a build was rendered already")
-            audit = check_cmd.check(build)
+            audit = check_cmd.check(build, shapes)
         else:
-            audit = check_cmd.check_catalog(load(platform), progress)
-    report_and_exit(audit, output)
+            audit = check_cmd.check_catalog(load(platform), progress, shapes, platform)
+    report_and_exit(audit, output, details)
 
 
 @app.command("docs")

@@ -38,9 +38,9 @@ def test_invalid_yaml_is_one_line(tmp_path: Path) -> None:
 
 
 def test_render_prints_every_section_and_the_verdict() -> None:
-    """The rich output has a rule per section, the tables and the final verdict."""
+    """With details, the rich output has a rule per section, the tables and the final verdict."""
     console = Console(record=True, width=200)
-    check_cmd.print_report(run_check(COMPLIANT), console)
+    check_cmd.print_report(run_check(COMPLIANT), console, details=True)
     text = console.export_text()
     for title in ("1. Zero trust", "2. Compliance", "3. Capacity", "4. Backups", "5. Statements"):
         assert title in text

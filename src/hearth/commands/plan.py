@@ -10,6 +10,22 @@ from hearth.catalog.models import Catalog
 from hearth.graph import DependencyGraph
 
 
+def catalog_counts(catalog: Catalog) -> str:
+    """The catalog's counts as every command states them: components (each has a release), the managed namespaces
+    (each a Namespace object hearth renders; ``hearth check``'s statements count the same), and the components
+    that live in namespaces hearth does not manage, named apart, then the nodes."""
+    managed = {ns.name for ns in catalog.platform.namespaces if ns.managed}
+    outside = sorted(c.namespace for c in catalog.components.values() if c.namespace not in managed)
+    apart = ""
+    if outside:
+        where = ", ".join(sorted(set(outside)))
+        apart = f" ({len(outside)} of them in unmanaged {where})"
+    return (
+        f"{len(catalog.components)} components{apart} in {len(managed)} managed namespaces, "
+        f"{len(catalog.platform.nodes)} nodes"
+    )
+
+
 def build_plan(catalog: Catalog, tags: list[str] | None, with_needs: bool = True) -> dict[str, Any]:
     """The plan of the selected components as the JSON document ``hearth plan --output json`` prints."""
     graph = DependencyGraph.from_catalog(catalog)

@@ -34,6 +34,7 @@ class PlacedPod:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, Any], ...] = ()
     daemon_node: str | None = None
+    component: str = ""
 
     @property
     def pinned(self) -> bool:

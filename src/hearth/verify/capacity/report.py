@@ -8,11 +8,15 @@ claims, and transient pods (Jobs, CronJobs, Helm tests) that fit on no node next
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from hearth.quantity import format_bytes
+
+if TYPE_CHECKING:  # the advice measures with fit, which imports NodeLoss from here
+    from hearth.verify.capacity.advice import Advice
 
 __all__ = ["Capacity", "NodeLoss", "NodeUsage"]
 
@@ -105,6 +109,10 @@ class Capacity:
     notes: list[str]
     demand_cpu: int = 0
     demand_memory: int = 0
+    requests: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Pods that fit nowhere -> their (cpu m, memory bytes) requests."""
+    advice: Advice | None = None
+    """What would make it fit (when it does not): :mod:`hearth.verify.capacity.advice`."""
 
     @property
     def cpu_percent(self) -> float:
@@ -186,6 +194,7 @@ class Capacity:
             },
             "warnings": self.warnings,
             "notes": self.notes,
+            "advice": self.advice.to_json() if self.advice else None,
         }
 
     def tables(self) -> Iterator[Table]:
@@ -237,7 +246,11 @@ class Capacity:
         yield loss
         if self.unplaced:
             failing = Table(title="Pods that fit on no node", title_justify="left")
-            failing.add_column("Pod")
+            for column in ("Pod", "CPU request", "Memory request"):
+                failing.add_column(column, justify="left" if column == "Pod" else "right")
             for name in self.unplaced:
-                failing.add_row(name)
+                cpu, memory = self.requests.get(name, (0, 0))
+                failing.add_row(name, f"{cpu}m", format_bytes(memory))
             yield failing
+        if self.advice is not None and self.advice.reasons:
+            yield from self.advice.tables()

@@ -93,7 +93,7 @@ class Observability:
         logged = sum(1 for c in self.components if not c.logs)
         watched = sum(1 for b in self.backups if b.alerts)
         return (
-            f"{len(self.components)} components: {scraped}/{len(with_metrics)} with metrics scraped, "
+            f"{len(self.components)} components with pods: {scraped}/{len(with_metrics)} with metrics scraped, "
             f"{alerted}/{len(with_metrics)} alerted, logs of {logged}/{len(self.components)} collected "
             f"({sum(1 for m in self.namespaces.values() if not m)}/{len(self.namespaces)} namespaces); "
             f"{watched}/{len(self.backups)} backups alerted"
