@@ -64,7 +64,7 @@ def test_build_validates_then_renders_then_checks(hearth: RunHearth, tmp_path: P
     assert stages[0] == "> validate" and stages[-1] == "> check"
     assert (tmp_path / "b" / "helmfile.yaml").is_file()
     assert result.stdout.startswith("rendered ")
-    assert result.stdout.rstrip().endswith("check failed")
+    assert result.stdout.splitlines()[1].startswith("check failed")  # the verdict first, then the findings
 
 
 def test_render_refuses_a_directory_that_is_not_a_build(hearth: RunHearth, tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_report_is_deterministic_and_json_serialisable() -> None:
     first, second = run_check(COMPLIANT).dumps(), run_check(COMPLIANT).dumps()
     assert first == second
     data = json.loads(first)
-    assert list(data) == ["build", "index", "failed", "sections"]
+    assert list(data) == ["build", "index", "nodes", "failed", "verdict", "findings", "sections"]
     assert data["index"] == "none: written by hand, audited as it is"
     assert list(data["sections"]) == list(SECTIONS)
     for section in data["sections"].values():
