@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import yaml
 
 from hearth.deploy import UNCHANGED
 from hearth.graph import DependencyGraph
-from hearth.provision import roles
 from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
 from hearth.provision.tags import component_task_tags
 from hearth.resolve import Resolved, providers
@@ -140,6 +140,22 @@ def component_tasks(resolved: Resolved) -> list[dict[str, Any]]:
     return out
 
 
+def role_files() -> dict[str, str]:
+    """The hand-written role files (``ansible_roles/`` in this package, as ``roles/<role>/...``), read verbatim.
+
+    They are files, not templates: nothing in them is a catalog fact (nodes, sizes, versions and names come from
+    ``inventory/group_vars``), so they can be read, linted and edited as the Ansible they are. Only the
+    infrastructure role's component tasks are generated (:func:`component_tasks`): their tags come from the graph.
+    """
+    root = resources.files("hearth.provision") / "ansible_roles"
+    out: dict[str, str] = {}
+    for role in sorted(root.iterdir(), key=lambda t: t.name):
+        for part in sorted(role.iterdir(), key=lambda t: t.name):
+            for leaf in sorted(part.iterdir(), key=lambda t: t.name):
+                out[f"roles/{role.name}/{part.name}/{leaf.name}"] = leaf.read_text(encoding="utf-8")
+    return out
+
+
 def render_ansible(resolved: Resolved) -> dict[str, str]:
     """Every file of build/ansible (relative build path -> text), from the resolved catalog."""
     platform = resolved.catalog.platform
@@ -159,19 +175,7 @@ def render_ansible(resolved: Resolved) -> dict[str, str]:
         "inventory/hosts.ini": render_hosts_ini(platform),
         "inventory/group_vars/all/hearth.yml": _yaml(group_all),
         "inventory/group_vars/k8s_cluster/k8s-cluster.yml": _yaml(k8s_cluster_vars(platform)),
-        "roles/proxmox/defaults/main.yml": roles.PROXMOX_DEFAULTS,
-        "roles/proxmox/tasks/main.yml": roles.PROXMOX_TASKS,
-        "roles/kubespray/tasks/main.yml": roles.KUBESPRAY_TASKS,
-        "roles/cni/tasks/main.yml": roles.CNI_TASKS,
-        "roles/storage/tasks/main.yml": roles.STORAGE_TASKS,
-        "roles/pangolin/defaults/main.yml": roles.PANGOLIN_DEFAULTS,
-        "roles/pangolin/tasks/main.yml": roles.PANGOLIN_TASKS,
-        "roles/infrastructure/defaults/main.yml": roles.INFRASTRUCTURE_DEFAULTS,
-        "roles/infrastructure/tasks/main.yml": roles.INFRASTRUCTURE_MAIN,
-        "roles/infrastructure/tasks/prerequisites.yml": roles.INFRASTRUCTURE_PREREQUISITES,
         "roles/infrastructure/tasks/components.yml": _yaml(component_tasks(resolved)),
-        "roles/infrastructure/tasks/verify.yml": roles.INFRASTRUCTURE_VERIFY,
-        "roles/monitoring/tasks/main.yml": roles.MONITORING_TASKS,
-        "roles/backup/tasks/main.yml": roles.BACKUP_TASKS,
+        **role_files(),
     }
     return {f"{ROOT}/{path}": text for path, text in files.items()}
