@@ -91,8 +91,8 @@ class VeleroSchedule:
 def velero_schedules(build: Build) -> list[VeleroSchedule]:
     """Every ``velero.io`` Schedule of the build, by name."""
     out = []
-    for doc in build.documents:
-        if doc.kind != "Schedule" or not str(doc.obj.get("apiVersion", "")).startswith("velero.io/"):
+    for doc in build.of_kind("Schedule"):
+        if not str(doc.obj.get("apiVersion", "")).startswith("velero.io/"):
             continue
         meta = doc.obj.get("metadata") or {}
         spec = doc.obj.get("spec") or {}
@@ -225,21 +225,47 @@ def _claims(pod: PodTemplate) -> list[str]:
     return names
 
 
+def _covering(build: Build, schedules: Sequence[VeleroSchedule]) -> dict[int, list[VeleroSchedule]]:
+    """For each pod (by ``id``), the Schedules that cover it, in Schedule order.
+
+    Each Schedule is tested (:meth:`VeleroSchedule.covers`) only on the pods its included namespaces and label
+    selectors can pick, found in the build's label index, so the cost follows the coverage, not pods x Schedules.
+    """
+    out: dict[int, list[VeleroSchedule]] = {}
+    for schedule in schedules:
+        template = schedule.spec.get("template") or {}
+        included = [str(n) for n in template.get("includedNamespaces") or []]
+        namespaces = None if not included or "*" in included else included
+        selectors: list[Any] = [template.get("labelSelector")] if template.get("labelSelector") else []
+        selectors += list(template.get("orLabelSelectors") or [])
+        seen: set[int] = set()
+        for selector in selectors or [{}]:
+            for pod in build.pod_labels.select_among(namespaces, selector):
+                if id(pod) not in seen and schedule.covers(pod):
+                    seen.add(id(pod))
+                    out.setdefault(id(pod), []).append(schedule)
+    return out
+
+
 def audit_backups(build: Build) -> Backups:
     """Every stateful workload of the build with the Schedules and dumps that cover it."""
     schedules = velero_schedules(build)
+    covering = _covering(build, schedules)
     dumps = dump_jobs(build)
+    dumps_of: dict[str, list[Cover]] = {}
+    for cover, dumped in dumps:
+        for endpoint in dumped:
+            dumps_of.setdefault(endpoint, []).append(cover)
     out = []
     for pod in sorted(build.pods, key=lambda p: p.endpoint):
         if not _stateful(pod):
             continue
         covers: list[Cover] = []
-        for schedule in schedules:
-            if schedule.covers(pod):
-                cover = schedule.cover
-                saves = schedule.saves_volumes(pod) and bool(pod.claim_names() or pod.claim_templates() or pod.stand_in)
-                covers.append(Cover(cover.kind, cover.name, cover.schedule, cover.retention, saves))
-        covers += [cover for cover, dumped in dumps if pod.endpoint in dumped]
+        for schedule in covering.get(id(pod), []):
+            cover = schedule.cover
+            saves = schedule.saves_volumes(pod) and bool(pod.claim_names() or pod.claim_templates() or pod.stand_in)
+            covers.append(Cover(cover.kind, cover.name, cover.schedule, cover.retention, saves))
+        covers += dumps_of.get(pod.endpoint, [])
         exempt = pod.object_annotations.get(BACKUP_EXEMPT) or pod.annotations.get(BACKUP_EXEMPT)
         out.append(BackupCoverage(pod.endpoint, pod.workload_kind, _claims(pod), _order(covers), exempt))
     return Backups(out, [s.cover for s in schedules], [c for c, _ in dumps])

@@ -2,6 +2,10 @@
 
 Services (and the pod templates their selectors pick), Nodes, helmfile releases and chart directories, each read
 into a plain record; :func:`hearth.verify.build.audit.load_build` fills them from a build directory.
+
+A build is read once per run and never changed after :func:`~hearth.verify.build.audit.load_build` returns it, so
+what the audits look up (documents by kind or name, pods by file, label or Service, RBAC by subject) is indexed
+once, on first use (``cached_property``): no audit scans every document per workload.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from hearth.verify.build.fields import name_of, namespace_of
+from hearth.verify.build.labels import LabelIndex
 from hearth.verify.build.manifests import Document
 from hearth.verify.build.pod_template import PodTemplate
 
@@ -136,14 +142,91 @@ class Build:
         except ValueError:
             return path.as_posix()
 
+    @cached_property
+    def _kind_positions(self) -> dict[str, list[int]]:
+        """Positions in :attr:`documents` of each kind's documents."""
+        out: dict[str, list[int]] = {}
+        for i, doc in enumerate(self.documents):
+            out.setdefault(doc.kind, []).append(i)
+        return out
+
     def of_kind(self, *kinds: str) -> Iterator[Document]:
         """Documents of the given kinds, in load order."""
-        return (doc for doc in self.documents if doc.kind in kinds)
+        positions = sorted(i for kind in set(kinds) for i in self._kind_positions.get(kind, []))
+        return (self.documents[i] for i in positions)
+
+    @cached_property
+    def _object_keys(self) -> frozenset[tuple[str, str, str]]:
+        """``(kind, namespace, name)`` of every document."""
+        return frozenset((doc.kind, namespace_of(doc.obj), name_of(doc.obj)) for doc in self.documents)
+
+    def has_object(self, kind: str, namespace: str, name: str) -> bool:
+        """Does the build hold an object of ``kind`` called ``namespace/name``?"""
+        return (kind, namespace, name) in self._object_keys
+
+    @cached_property
+    def roles_by_key(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Role objects by ``(namespace, name)`` (the last one, where a key repeats)."""
+        return {(namespace_of(doc.obj), name_of(doc.obj)): doc.obj for doc in self.of_kind("Role")}
+
+    @cached_property
+    def _bindings_by_subject(self) -> dict[tuple[str, str], list[Document]]:
+        """RoleBindings and ClusterRoleBindings by the ``(name, namespace)`` of each ServiceAccount they bind."""
+        out: dict[tuple[str, str], list[Document]] = {}
+        for doc in self.of_kind("RoleBinding", "ClusterRoleBinding"):
+            subjects = doc.obj.get("subjects")
+            keys = []
+            for subject in subjects if isinstance(subjects, list) else []:
+                if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+                    continue
+                name, namespace = subject.get("name"), subject.get("namespace") or namespace_of(doc.obj)
+                if isinstance(name, str) and isinstance(namespace, str) and (name, namespace) not in keys:
+                    keys.append((name, namespace))
+            for key in keys:
+                out.setdefault(key, []).append(doc)
+        return out
+
+    def bindings_of(self, account: str, namespace: str) -> list[Document]:
+        """(Cluster)RoleBindings with the ServiceAccount ``namespace/account`` among their subjects, in load order."""
+        return self._bindings_by_subject.get((account, namespace), [])
 
     @cached_property
     def pods_by_endpoint(self) -> dict[str, PodTemplate]:
         """Pod templates by ``namespace/name``."""
         return {pod.endpoint: pod for pod in self.pods}
+
+    @cached_property
+    def _pods_by_file(self) -> dict[str, list[PodTemplate]]:
+        out: dict[str, list[PodTemplate]] = {}
+        for pod in self.pods:
+            out.setdefault(pod.file, []).append(pod)
+        return out
+
+    def pods_in_file(self, file: str) -> list[PodTemplate]:
+        """Pod templates of one build file (``manifests/<component>.yaml``), in load order."""
+        return self._pods_by_file.get(file, [])
+
+    @cached_property
+    def _stand_ins(self) -> dict[str, list[PodTemplate]]:
+        out: dict[str, list[PodTemplate]] = {}
+        for pod in self.pods:
+            if pod.upstream_stand_in and pod.component:
+                out.setdefault(pod.component, []).append(pod)
+        return out
+
+    def stand_ins_of(self, component: str) -> list[PodTemplate]:
+        """Stand-ins for the pods an upstream chart of ``component`` creates, in load order."""
+        return self._stand_ins.get(component, [])
+
+    @cached_property
+    def pod_labels(self) -> LabelIndex[PodTemplate]:
+        """Pod templates by namespace and label, for selectors."""
+        return LabelIndex((pod.namespace, pod.labels, pod) for pod in self.pods)
+
+    @cached_property
+    def service_labels(self) -> LabelIndex[ServiceInfo]:
+        """Services by namespace and label, for the selectors of ServiceMonitors."""
+        return LabelIndex((svc.namespace, svc.labels, svc) for svc in self.services)
 
     @cached_property
     def services_by_key(self) -> dict[str, ServiceInfo]:
@@ -154,11 +237,19 @@ class Build:
         """Pod templates a Service's selector picks in its namespace (none without a selector)."""
         if not service.selector:
             return []
-        return [
-            pod
-            for pod in self.pods
-            if pod.namespace == service.namespace and all(pod.labels.get(k) == v for k, v in service.selector.items())
-        ]
+        return self.pod_labels.select_equal(service.namespace, service.selector)
+
+    @cached_property
+    def _services_of_pod(self) -> dict[int, list[ServiceInfo]]:
+        out: dict[int, list[ServiceInfo]] = {}
+        for service in self.services:
+            for pod in self.service_pods(service):
+                out.setdefault(id(pod), []).append(service)
+        return out
+
+    def services_of(self, pod: PodTemplate) -> list[ServiceInfo]:
+        """The Services whose selector picks ``pod`` (all in its namespace), in build order."""
+        return self._services_of_pod.get(id(pod), [])
 
     def target_ports(self, service: ServiceInfo, port: ServicePort) -> list[tuple[PodTemplate, int, str]]:
         """(pod, container port, protocol) a Service port sends to: targetPort resolved on each selected pod."""

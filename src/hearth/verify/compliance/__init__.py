@@ -140,10 +140,9 @@ def _aggregate(cells: Sequence[FeatureStatus]) -> FeatureStatus:
 
 def _chart(chart: ChartInfo, build: Build) -> ChartResult | None:
     docs = build.by_component_file.get(chart.component, [])
-    own = {f"manifests/{chart.component}.yaml"}
-    pods = [p for p in build.pods if p.file in own]
+    pods = list(build.pods_in_file(f"manifests/{chart.component}.yaml"))
     if chart.upstream:
-        pods += [p for p in build.pods if p.upstream_stand_in and p.component == chart.component]
+        pods += build.stand_ins_of(chart.component)
     workloads = [p for p in pods if not p.helm_test]
     if not workloads:
         return None

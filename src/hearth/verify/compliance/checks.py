@@ -133,11 +133,7 @@ def service_account(pod: PodTemplate, build: Build) -> tuple[FeatureStatus, str 
     name = pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount")
     if not name or name == "default":
         return FeatureStatus(FAIL, "runs as the namespace's default ServiceAccount"), None
-    exists = any(
-        doc.kind == "ServiceAccount" and namespace_of(doc.obj) == pod.namespace and name_of(doc.obj) == name
-        for doc in build.documents
-    )
-    if not exists:
+    if not (isinstance(name, str) and build.has_object("ServiceAccount", pod.namespace, name)):
         return FeatureStatus(FAIL, f"ServiceAccount {pod.namespace}/{name} is not in the build"), str(name)
     return FeatureStatus(PASS, str(name)), str(name)
 
@@ -158,19 +154,9 @@ def rbac(pod: PodTemplate, account: str | None, build: Build) -> FeatureStatus:
     """Only RoleBindings to read-only Roles for the ServiceAccount; none at all passes for Jobs and CronJobs."""
     if account is None:
         return FeatureStatus(FAIL, "no ServiceAccount of its own to bind")
-    roles = {(namespace_of(doc.obj), name_of(doc.obj)): doc.obj for doc in build.documents if doc.kind == "Role"}
+    roles = build.roles_by_key
     bound, wider = [], []
-    for doc in build.documents:
-        if doc.kind not in ("RoleBinding", "ClusterRoleBinding"):
-            continue
-        subjects = doc.obj.get("subjects") or []
-        if not any(
-            (s or {}).get("kind") == "ServiceAccount"
-            and (s or {}).get("name") == account
-            and ((s or {}).get("namespace") or namespace_of(doc.obj)) == pod.namespace
-            for s in subjects
-        ):
-            continue
+    for doc in build.bindings_of(account, pod.namespace):
         ref = doc.obj.get("roleRef") or {}
         if doc.kind == "ClusterRoleBinding" or ref.get("kind") == "ClusterRole":
             wider.append(f"{doc.kind} {name_of(doc.obj)} -> ClusterRole {ref.get('name')}")
@@ -207,10 +193,8 @@ def _monitored(pod: PodTemplate, build: Build, monitors: Sequence[Mapping[str, A
                 if any(pod.declared_port(ref) is not None for ref in refs):
                     found.append(f"PodMonitor {name_of(obj)}")
             continue
-        for service in build.services:
-            if service.namespace != pod.namespace or not selector_matches(spec.get("selector"), service.labels):
-                continue
-            if pod not in build.service_pods(service):
+        for service in build.services_of(pod):
+            if not selector_matches(spec.get("selector"), service.labels):
                 continue
             for endpoint in spec.get("endpoints") or []:
                 endpoint = endpoint or {}

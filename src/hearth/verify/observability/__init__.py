@@ -27,53 +27,69 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hearth.verify.build.annotations import BACKUP_TARGET, MONITORED_BY
-from hearth.verify.build.fields import as_list, as_mapping, name_of, namespace_of, pod_metrics_port, selector_matches
-from hearth.verify.build.model import Build, NodeInfo
+from hearth.verify.build.fields import as_list, as_mapping, name_of, namespace_of, pod_metrics_port
+from hearth.verify.build.model import Build, NodeInfo, ServiceInfo
 from hearth.verify.build.pod_template import PodTemplate
 from hearth.verify.capacity.placement import tolerated
 from hearth.verify.observability.report import BackupAlerts, ComponentSignals, Observability
+from hearth.verify.observability.rules import RuleIndex
 from hearth.verify.reach import ReachMatrix, build_matrix
 
 __all__ = ["BackupAlerts", "ComponentSignals", "Observability", "audit_observability"]
 
 _METRICS_NAME = re.compile(r"metrics|prometheus")
-_MATCHER = re.compile(r'(\w+)\s*(=~|=)\s*"([^"]*)"')
 Target = tuple[str, str, int, str]  # (monitor, job, port, protocol)
 
 
-def _targets(pod: PodTemplate, build: Build, monitors: Sequence[Mapping[str, Any]]) -> list[Target]:
-    """Every (monitor, job, container port, protocol) by which a monitor scrapes the pod."""
-    found: list[Target] = []
+Hit = tuple[Mapping[str, Any], ServiceInfo | None]  # (monitor, the Service a ServiceMonitor selects the pod through)
+
+
+def _monitor_hits(build: Build, monitors: Sequence[Mapping[str, Any]]) -> dict[int, list[Hit]]:
+    """For each pod (by ``id``), the monitors whose selector picks it (a PodMonitor directly, a ServiceMonitor
+    through each Service it selects in the monitor's namespaces), in monitor order, then Service order.
+
+    Computed once per build from the label indexes, so a pod's monitors cost what they are, not a scan."""
+    hits: dict[int, list[Hit]] = {}
     for obj in monitors:
         spec = as_mapping(obj.get("spec"))
         ns_sel = as_mapping(spec.get("namespaceSelector"))
-        names = ns_sel.get("matchNames") or [namespace_of(obj)]
-        if not ns_sel.get("any") and pod.namespace not in names:
-            continue
+        named = ns_sel.get("matchNames") or [namespace_of(obj)]
+        names: list[str | None] = (
+            [None] if ns_sel.get("any") else list(dict.fromkeys(n for n in as_list(named) if isinstance(n, str)))
+        )
+        for namespace in names:
+            if obj.get("kind") == "PodMonitor":
+                for pod in build.pod_labels.select(namespace, spec.get("selector")):
+                    hits.setdefault(id(pod), []).append((obj, None))
+                continue
+            for service in build.service_labels.select(namespace, spec.get("selector")):
+                for pod in build.service_pods(service):
+                    hits.setdefault(id(pod), []).append((obj, service))
+    return hits
+
+
+def _targets(pod: PodTemplate, hits: Mapping[int, list[Hit]]) -> list[Target]:
+    """Every (monitor, job, container port, protocol) by which a monitor scrapes the pod."""
+    found: list[Target] = []
+    for obj, service in hits.get(id(pod), []):
+        spec = as_mapping(obj.get("spec"))
         label = f"{obj.get('kind')} {namespace_of(obj)}/{name_of(obj)}"
         job_label = spec.get("jobLabel")
-        if obj.get("kind") == "PodMonitor":
-            if not selector_matches(spec.get("selector"), pod.labels):
-                continue
+        if service is None:
             job = pod.labels.get(str(job_label), "") if job_label else f"{namespace_of(obj)}/{name_of(obj)}"
             for endpoint in as_list(spec.get("podMetricsEndpoints")):
                 port = pod.declared_port(pod_metrics_port(as_mapping(endpoint)))
                 if port is not None:
                     found.append((label, job, port.number, port.protocol))
             continue
-        for service in build.services:
-            if service.namespace != pod.namespace or not selector_matches(spec.get("selector"), service.labels):
-                continue
-            if pod not in build.service_pods(service):
-                continue
-            job = service.labels.get(str(job_label), "") if job_label else service.name
-            for endpoint in as_list(spec.get("endpoints")):
-                endpoint = as_mapping(endpoint)
-                sport = service.port(str(endpoint["port"])) if endpoint.get("port") is not None else None
-                ref = sport.target if sport is not None else endpoint.get("targetPort")
-                port = pod.declared_port(ref) if ref is not None else None
-                if port is not None:
-                    found.append((label, job, port.number, port.protocol))
+        job = service.labels.get(str(job_label), "") if job_label else service.name
+        for endpoint in as_list(spec.get("endpoints")):
+            endpoint = as_mapping(endpoint)
+            sport = service.port(str(endpoint["port"])) if endpoint.get("port") is not None else None
+            ref = sport.target if sport is not None else endpoint.get("targetPort")
+            port = pod.declared_port(ref) if ref is not None else None
+            if port is not None:
+                found.append((label, job, port.number, port.protocol))
     return found
 
 
@@ -83,25 +99,6 @@ def _rules(build: Build) -> list[Mapping[str, Any]]:
         for group in as_list(as_mapping(doc.obj.get("spec")).get("groups")):
             rules += [as_mapping(r) for r in as_list(as_mapping(group).get("rules")) if as_mapping(r).get("alert")]
     return rules
-
-
-def _matched(expr: str, label: str) -> list[tuple[str, str]]:
-    """(operator, value) of every matcher on ``label`` in a PromQL expression."""
-    return [(op, value) for name, op, value in _MATCHER.findall(expr) if name == label]
-
-
-def _selects(expr: str, label: str, value: str) -> bool:
-    """Does a matcher on ``label`` select ``value`` (exactly, or by a regex)?"""
-    for op, pattern in _matched(expr, label):
-        if op == "=" and pattern == value:
-            return True
-        if op == "=~":
-            try:
-                if re.fullmatch(pattern, value):
-                    return True
-            except re.error:
-                continue
-    return False
 
 
 def _nodes_for(pod: PodTemplate, nodes: Sequence[NodeInfo], *, daemon: bool) -> set[str]:
@@ -137,13 +134,12 @@ def _store_problem(collector: PodTemplate, build: Build, matrix: ReachMatrix) ->
 
 
 def _component(
-    name: str, pods: list[PodTemplate], build: Build, matrix: ReachMatrix, monitors: Sequence[Mapping[str, Any]]
+    name: str, pods: list[PodTemplate], matrix: ReachMatrix, hits: Mapping[int, list[Hit]], scrapers: list[PodTemplate]
 ) -> tuple[ComponentSignals, set[str]]:
-    scrapers = [p for p in build.pods if "metrics-scraper" in p.roles]
     signals = ComponentSignals(name, metrics=False)
     jobs: set[str] = set()
     for pod in pods:
-        targets = _targets(pod, build, monitors)
+        targets = _targets(pod, hits)
         chart = pod.annotations.get(MONITORED_BY) == "chart"
         named = any(p.name and _METRICS_NAME.search(p.name) for p in pod.ports)
         signals.metrics |= bool(targets) or chart or named
@@ -165,9 +161,10 @@ def audit_observability(build: Build, matrix: ReachMatrix | None = None) -> Obse
     result = Observability()
     if matrix is None:
         matrix = build_matrix(build.documents)
-    monitors = [d.obj for d in build.of_kind("ServiceMonitor", "PodMonitor")]
-    rules = _rules(build)
-    if not any("metrics-scraper" in p.roles for p in build.pods):
+    hits = _monitor_hits(build, [d.obj for d in build.of_kind("ServiceMonitor", "PodMonitor")])
+    rules = RuleIndex(_rules(build))
+    scrapers = [p for p in build.pods if "metrics-scraper" in p.roles]
+    if not scrapers:
         result.notes.append("no pod carries hearth.dev/role: metrics-scraper: scraping measured on the monitors only")
     collectors = [p for p in build.pods if "log-collector" in p.roles and not p.helm_test]
     result.collectors = sorted(p.endpoint for p in collectors)
@@ -189,13 +186,8 @@ def audit_observability(build: Build, matrix: ReachMatrix | None = None) -> Obse
             by_component.setdefault(pod.component, []).append(pod)
     for name in sorted(by_component):
         pods = by_component[name]
-        signals, jobs = _component(name, pods, build, matrix, monitors)
-        signals.alerts = sorted(
-            str(r["alert"])
-            for r in rules
-            if as_mapping(r.get("labels")).get("component") == name
-            or any(_selects(str(r.get("expr", "")), "job", job) for job in jobs)
-        )
+        signals, jobs = _component(name, pods, matrix, hits, scrapers)
+        signals.alerts = rules.alerts(rules.of_component(name).union(*(rules.selecting("job", job) for job in jobs)))
         if not collectors:
             signals.logs = "no log collector in the build (hearth.dev/role: log-collector)"
         elif not covered:
@@ -214,27 +206,20 @@ def audit_observability(build: Build, matrix: ReachMatrix | None = None) -> Obse
     return result
 
 
-def _backup_alerts(build: Build, rules: list[Mapping[str, Any]]) -> list[BackupAlerts]:
+def _backup_alerts(build: Build, rules: RuleIndex) -> list[BackupAlerts]:
     out = []
+    unnamed = rules.without_matcher("schedule", "velero_")  # a rule on Velero's metrics naming no schedule
     for doc in build.of_kind("Schedule"):
         if not str(doc.obj.get("apiVersion", "")).startswith("velero.io/"):
             continue
         name = name_of(doc.obj)
-        alerts = sorted(
-            str(r["alert"])
-            for r in rules
-            if _selects(str(r.get("expr", "")), "schedule", name)
-            or ("velero_" in str(r.get("expr", "")) and not _matched(str(r.get("expr", "")), "schedule"))
-        )
+        alerts = rules.alerts(rules.selecting("schedule", name) | unnamed)
         out.append(BackupAlerts("velero", f"{namespace_of(doc.obj)}/{name}", alerts))
     for job in build.pods:
         if job.kind != "CronJob" or BACKUP_TARGET not in job.object_annotations:
             continue
-        alerts = sorted(
-            str(r["alert"])
-            for r in rules
-            if _selects(str(r.get("expr", "")), "cronjob", job.name)
-            or _selects(str(r.get("expr", "")), "job_name", f"{job.name}-29000000")  # a Job the CronJob starts
-        )
+        own = rules.selecting("cronjob", job.name)
+        started = rules.selecting("job_name", f"{job.name}-29000000")  # a Job the CronJob starts
+        alerts = rules.alerts(own | started)
         out.append(BackupAlerts("dump", job.endpoint, alerts))
     return sorted(out, key=lambda b: (b.kind, b.name))

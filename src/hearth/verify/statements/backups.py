@@ -27,7 +27,11 @@ def _hours(text: str) -> int | None:
 
 def backup_statements(claims: Mapping[str, Any], build: Build) -> list[Statement]:
     schedules = {s.cover.name.split("/", 1)[-1]: s for s in velero_schedules(build)}
-    dumps = {job.name: cover for cover, _ in dump_jobs(build) for job in build.pods if job.endpoint == cover.name}
+    pods = build.pods_by_endpoint
+    dumps = {pods[cover.name].name: cover for cover, _ in dump_jobs(build) if cover.name in pods}
+    components: dict[str, set[str | None]] = {}
+    for pod in build.pods:
+        components.setdefault(pod.endpoint, set()).add(pod.component)
     out = []
     for row in claims.get("backups") or []:
         name, kind = str(row.get("name")), str(row.get("kind"))
@@ -52,9 +56,7 @@ def backup_statements(claims: Mapping[str, Any], build: Build) -> list[Statement
             out.append(Statement("backup", name, claim, stated, computed, not mismatches, "; ".join(mismatches)))
         else:
             component = str(row.get("component"))
-            jobs = [
-                c for c in dumps.values() if any(p.endpoint == c.name and p.component == component for p in build.pods)
-            ]
+            jobs = [c for c in dumps.values() if component in components.get(c.name, set())]
             if not jobs:
                 out.append(Statement("backup", name, claim, stated, f"no dump CronJob of {component}", False))
                 continue

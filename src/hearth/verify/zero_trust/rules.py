@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.verify.build.annotations import VAULT_INJECT, VAULT_SERVICE, WEBHOOK_PORT
-from hearth.verify.build.fields import api_version, name_of, namespace_of, pod_metrics_port, selector_matches
+from hearth.verify.build.fields import api_version, name_of, namespace_of, pod_metrics_port
 from hearth.verify.build.model import Build, ServiceInfo
 from hearth.verify.build.pod_template import PodTemplate, port_number
 from hearth.verify.zero_trust.flows import Flow, Intent, Unresolved
@@ -106,12 +106,7 @@ def _scraping(build: Build, intent: Intent) -> None:
         namespaces = _namespaces_of(spec.get("namespaceSelector"), namespace)
         where = f"{doc.kind} {namespace}/{name}"
         if doc.kind == "ServiceMonitor":
-            services = [
-                s
-                for s in build.services
-                if (namespaces is None or s.namespace in namespaces)
-                and selector_matches(spec.get("selector"), s.labels)
-            ]
+            services = build.service_labels.select_among(namespaces, spec.get("selector"))
             if not services:
                 intent.unresolved.append(Unresolved(f"{namespace}/{name}", where, "selects no Service"))
             for endpoint in spec.get("endpoints") or []:
@@ -132,12 +127,7 @@ def _scraping(build: Build, intent: Intent) -> None:
                             build, intent, where, build.service_pods(service), endpoint["targetPort"]
                         )
         elif doc.kind == "PodMonitor":
-            pods = [
-                p
-                for p in build.pods
-                if (namespaces is None or p.namespace in namespaces)
-                and selector_matches(spec.get("selector"), p.labels)
-            ]
+            pods = build.pod_labels.select_among(namespaces, spec.get("selector"))
             for endpoint in spec.get("podMetricsEndpoints") or []:
                 endpoint = endpoint or {}
                 ref = pod_metrics_port(endpoint)
