@@ -27,7 +27,7 @@ from hearth.contract import COMPONENT, CONNECTS_TO, HELM_TEST
 from hearth.protocols import NC_IMAGE
 from hearth.render.defaults import metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
-from hearth.render.network import NS_LABEL, POLICY_LABELS
+from hearth.render.network import POLICY_LABELS, network_policy, peer_selector
 from hearth.resolve import Pod, Resolved, pod_with_port
 
 TEST_LABEL = HELM_TEST
@@ -142,32 +142,22 @@ def _policies(component: Component, found: Probe) -> list[Manifest]:
     port = [{"protocol": found.port.protocol, "port": found.port.port}]
     labels = {**POLICY_LABELS, COMPONENT: component.name}
 
-    def peer(namespace: str, selector: dict[str, str]) -> dict[str, Any]:
-        return {"namespaceSelector": {"matchLabels": {NS_LABEL: namespace}}, "podSelector": {"matchLabels": selector}}
-
-    return [
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": metadata(f"{component.name}-helm-test", component.namespace, labels),
-            "spec": {
-                "podSelector": {"matchLabels": test_selector},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [],
-                "egress": [{"to": [peer(found.pod.namespace, target)], "ports": port}],
-            },
-        },
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": metadata(f"{component.name}-admit-helm-test", found.pod.namespace, labels),
-            "spec": {
-                "podSelector": {"matchLabels": target},
-                "policyTypes": ["Ingress"],
-                "ingress": [{"from": [peer(component.namespace, test_selector)], "ports": port}],
-            },
-        },
-    ]
+    test = network_policy(
+        f"{component.name}-helm-test",
+        component.namespace,
+        labels,
+        test_selector,
+        ingress=[],
+        egress=[{"to": [peer_selector(found.pod.namespace, target)], "ports": port}],
+    )
+    admit = network_policy(
+        f"{component.name}-admit-helm-test",
+        found.pod.namespace,
+        labels,
+        target,
+        ingress=[{"from": [peer_selector(component.namespace, test_selector)], "ports": port}],
+    )
+    return [test, admit]
 
 
 @dataclass

@@ -31,41 +31,50 @@ def namespace_policies(namespace: Namespace, node_local_dns: IPv4Address | None 
     its link-local address: pods resolve through the cache, which forwards to CoreDNS.
     """
     node_cache = [{"ipBlock": {"cidr": f"{node_local_dns}/32"}}] if node_local_dns is not None else []
-    deny = {
+    dns_rule = {
+        "to": [peer_selector(DNS_NAMESPACE, DNS_LABELS), *node_cache],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+    return [
+        network_policy("default-deny", namespace.name, POLICY_LABELS, {}),
+        network_policy("allow-dns", namespace.name, POLICY_LABELS, {}, egress=[dns_rule]),
+    ]
+
+
+def network_policy(
+    name: str,
+    namespace: str,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    ingress: list[dict[str, Any]] | None = None,
+    egress: list[dict[str, Any]] | None = None,
+) -> Manifest:
+    """The one NetworkPolicy constructor: the pods ``selector`` matches (all when empty) admit ``ingress`` and
+    open ``egress``.
+
+    A direction given (even as an empty list: nothing) is a policy type; a direction left out is not governed by
+    this policy. With neither given, both are governed and nothing is allowed: a default deny.
+    """
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": dict(selector)} if selector else {}}
+    rules = {"Ingress": ingress, "Egress": egress}
+    types = [kind for kind, given in rules.items() if given is not None]
+    spec["policyTypes"] = types or list(rules)
+    spec.update({kind.lower(): given for kind, given in rules.items() if given is not None})
+    return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata("default-deny", namespace.name, POLICY_LABELS),
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        "metadata": metadata(name, namespace, labels),
+        "spec": spec,
     }
-    dns = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata("allow-dns", namespace.name, POLICY_LABELS),
-        "spec": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [
-                        {
-                            "namespaceSelector": {"matchLabels": {NS_LABEL: DNS_NAMESPACE}},
-                            "podSelector": {"matchLabels": dict(DNS_LABELS)},
-                        },
-                        *node_cache,
-                    ],
-                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-                }
-            ],
-        },
-    }
-    return [deny, dns]
+
+
+def peer_selector(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A NetworkPolicy peer: the pods labelled ``labels`` in ``namespace``, by its metadata name label."""
+    return {"namespaceSelector": {"matchLabels": {NS_LABEL: namespace}}, "podSelector": {"matchLabels": dict(labels)}}
 
 
 def _peer(pod: Pod) -> dict[str, Any]:
-    return {
-        "namespaceSelector": {"matchLabels": {NS_LABEL: pod.namespace}},
-        "podSelector": {"matchLabels": dict(sorted(pod.labels.items()))},
-    }
+    return peer_selector(pod.namespace, dict(sorted(pod.labels.items())))
 
 
 def _ports(flows: list[Flow]) -> list[dict[str, Any]]:
@@ -104,17 +113,8 @@ def pod_policy(resolved: Resolved, pod: Pod) -> Manifest:
         cidrs = [{"ipBlock": {"cidr": f"{ip}/32"}} for ip in resolved.control_plane_ips()]
         egress.append({"to": cidrs, "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}]})
     name = pod.component if pod.name == "main" else f"{pod.component}-{pod.name}"
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(name, pod.namespace, {**POLICY_LABELS, COMPONENT: pod.component}),
-        "spec": {
-            "podSelector": {"matchLabels": dict(sorted(pod.labels.items()))},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
-        },
-    }
+    labels = {**POLICY_LABELS, COMPONENT: pod.component}
+    return network_policy(name, pod.namespace, labels, dict(sorted(pod.labels.items())), ingress, egress)
 
 
 def render_network(resolved: Resolved, component_name: str) -> list[Manifest]:
