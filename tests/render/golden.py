@@ -16,12 +16,9 @@ from typing import Any
 import yaml
 
 from hearth.catalog.models import Component
-from hearth.render.backup import render_component_backup
 from hearth.render.helmtests import render_helm_tests
-from hearth.render.ingress import render_ingress
 from hearth.render.model import Manifest
-from hearth.render.observability import render_prometheus_rule, render_service_monitor
-from hearth.render.tls import render_certificate, render_cluster_issuer
+from hearth.render.platform import MANIFEST_RENDERERS
 from hearth.resolve import Resolved
 
 
@@ -71,15 +68,7 @@ def check_golden(expected_dir: Path, actual: dict[str, str]) -> list[str]:
 
 
 def own_manifests(resolved: Resolved, component: Component) -> list[Manifest]:
-    """What the five renderers add to one component's chart, in the order render_component adds them."""
+    """What :data:`MANIFEST_RENDERERS` and the Helm tests add to one component's chart, in render_component's order."""
     test = render_helm_tests(resolved, component)
-    return (
-        render_ingress(resolved, component)
-        + render_certificate(resolved, component)
-        + render_cluster_issuer(resolved, component)
-        + render_service_monitor(resolved, component)
-        + render_prometheus_rule(resolved, component)
-        + render_component_backup(resolved, component)
-        + test.manifests
-        + test.tests
-    )
+    manifests = [m for render in MANIFEST_RENDERERS for m in render(resolved, component)]
+    return manifests + test.manifests + test.tests

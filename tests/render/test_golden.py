@@ -1,7 +1,7 @@
-"""Golden tests: what ingress, tls, observability, backup and helmtests render for each small catalog.
+"""Golden tests: what ``MANIFEST_RENDERERS`` and the Helm tests render for each small catalog.
 
 Each case is a catalog under ``tests/fixtures/render/<case>/catalog``; ``expected/`` holds, per chart, the
-manifests these five renderers add (Helm test pods last), the values of the backups provider's release, and the
+manifests those renderers add (Helm test pods last), the values of the backups provider's release, and the
 files they write.
 Regenerate with ``HEARTH_UPDATE_GOLDEN=1`` (see ``golden.py``).
 """

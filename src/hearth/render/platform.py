@@ -49,6 +49,20 @@ FILE_RENDERERS: list[FileRenderer] = [
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
 
+ManifestRenderer = Callable[[Resolved, Component], list[Manifest]]
+"""A renderer of what one component's chart carries because of what it provides or consumes."""
+
+MANIFEST_RENDERERS: list[ManifestRenderer] = [
+    render_ingress,
+    render_certificate,
+    render_cluster_issuer,
+    render_service_monitor,
+    render_prometheus_rule,
+    render_component_backup,
+]
+"""The per-component renderers after the workload and its policies, in chart order; the golden tests iterate it."""
+
+
 def chart_name(component: Component) -> str:
     """A hearth-rendered component's chart is named after it; an upstream one's companion gets ``-hearth``."""
     return component.name if component.install.method == "hearth" else f"{component.name}-hearth"
@@ -135,10 +149,8 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
     if component.install.method == "chart":
         chart.manifests += _upstream_pdbs(resolved, component)
     chart.manifests += render_network(resolved, component.name)
-    chart.manifests += render_ingress(resolved, component) + render_certificate(resolved, component)
-    chart.manifests += render_cluster_issuer(resolved, component)
-    chart.manifests += render_service_monitor(resolved, component) + render_prometheus_rule(resolved, component)
-    chart.manifests += render_component_backup(resolved, component)
+    for render_manifests in MANIFEST_RENDERERS:
+        chart.manifests += render_manifests(resolved, component)
     test = render_helm_tests(resolved, component)
     chart.manifests += test.manifests
     chart.tests += test.tests
