@@ -223,10 +223,18 @@ def test_init_writes_the_default_catalog(hearth: Hearth, tmp_path: Path) -> None
     target = tmp_path / "catalog"
     result = hearth("init", str(target))
     assert result.exit_code == 0, result.output
-    expected = packaged_files()
-    assert "platform.yaml" in expected
-    assert written_files(target) == expected
-    assert result.stdout.startswith(f"wrote {len(expected)} files to {target}")
+    packaged = packaged_files()
+    assert "platform.yaml" in packaged
+    written = written_files(target)
+    for name, data in packaged.items():  # each packaged file, after the line that names its schema
+        first, rest = written[name].split(b"\n", 1)
+        assert first.startswith(b"# yaml-language-server: $schema=") and rest == data, name
+    assert sorted(set(written) - set(packaged)) == [
+        ".schema/claims.schema.json",
+        ".schema/component.schema.json",
+        ".schema/platform.schema.json",
+    ]
+    assert result.stdout.startswith(f"wrote {len(written)} files to {target}")
 
 
 def test_init_into_an_empty_directory(hearth: Hearth, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from hearth.commands import deploy as deploy_cmd
 from hearth.commands import docs as docs_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
+from hearth.commands import schema as schema_cmd
 from hearth.commands.init import write_default_catalog
 from hearth.deploy import UNCHANGED
 from hearth.deploy.engine import Event, Options
@@ -437,10 +438,14 @@ def reach(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to write the catalog (must not exist or be empty).")],
+    blank: Annotated[
+        bool, typer.Option("--blank", help="A minimal platform (one node, one example component, no claims).")
+    ] = False,
 ) -> None:
-    """Write the default platform catalog to DIRECTORY, to edit and pass back with --platform."""
+    """Write the default platform catalog (or with --blank a minimal one) to DIRECTORY, to edit and pass back with
+    --platform. Each file's first line points an editor at the JSON Schema written to DIRECTORY/.schema/."""
     with user_errors():
-        count = write_default_catalog(directory)
+        count = write_default_catalog(directory, blank=blank)
     out.print(f"wrote {count} files to {directory}; try: hearth validate --platform {directory}")
 
 
@@ -593,6 +598,39 @@ def destroy_command(
             session.kube, session.helm, session.build, keys, delete_data, lambda line: out.print(line, markup=False)
         )
     out.print(f"destroy: {len(done)} releases uninstalled")
+
+
+class SchemaOutput(StrEnum):
+    """Formats of ``hearth schema``."""
+
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[
+        SchemaOutput, typer.Option("--output", "-o", help="markdown (the reference) or json (a JSON Schema).")
+    ] = SchemaOutput.markdown,
+    file: Annotated[
+        str, typer.Option("--file", help="With -o json: which file's schema: platform, component or claims.")
+    ] = "platform",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write catalog-reference.md and schema/*.schema.json under this directory."),
+    ] = None,
+) -> None:
+    """The catalog explained from its own models: every field's type, default and meaning, or a JSON Schema.
+
+    With --out DIR (the repository keeps them in docs/) the reference and every schema are written there.
+    Exit status 0; 2 on a bad --file or an unwritable DIR.
+    """
+    with user_errors():
+        if out_dir is not None:
+            for path in schema_cmd.write_documentation(out_dir):
+                out.print(f"wrote {path}", markup=False)
+            return
+        sys.stdout.write(schema_cmd.schema_output(output.value, file))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,10 +35,15 @@ class Health(Strict):
     """How to tell the component is healthy: an HTTP endpoint, a TCP connect or the protocol's own check."""
 
     kind: Literal["http", "tcp", "exec"]
+    """http (GET a path), tcp (connect) or exec (run a command)."""
     port: PortName | None = None
+    """the port (by name) to probe, for http and tcp."""
     path: str | None = None
+    """the HTTP path to GET, for http."""
     scheme: Literal["HTTP", "HTTPS"] = "HTTP"
+    """HTTP or HTTPS, for http."""
     command: list[str] = []
+    """the command to run in the container, for exec."""
 
     @model_validator(mode="after")
     def _complete(self) -> Health:
@@ -59,7 +64,9 @@ class Metrics(Strict):
     """
 
     port: PortName
+    """the port (by name) that serves metrics."""
     path: str = "/metrics"
+    """the HTTP path of the metrics."""
     scraped_by: Literal["hearth", "chart"] = Field(
         default="hearth",
         description="chart: the upstream chart's own monitor scrapes it (stated where it cannot be switched off)",
@@ -70,14 +77,18 @@ class Storage(Strict):
     """The component's persistent volume."""
 
     size: Quantity
+    """the volume's size, as a quantity (e.g. 10Gi)."""
     mount_path: str = Field(pattern=r"^/")
+    """where it is mounted in the container."""
 
 
 class Resources(Strict):
     """Requests (what the scheduler reserves) and limits (the ceiling)."""
 
     requests: ResourceAmounts
+    """what the scheduler reserves for the container."""
     limits: ResourceAmounts
+    """the ceiling the container may use."""
 
     @model_validator(mode="after")
     def _limits_cover_requests(self) -> Resources:
@@ -92,8 +103,11 @@ class Provide(Strict):
     """A capability the component offers to others, on one of its ports (``pod`` for multi-pod charts)."""
 
     capability: Capability
+    """a capability from hearth's capability table (postgres, s3, oidc, ...)."""
     port: PortName | None = None
+    """the port (by name) it is offered on."""
     pod: Name | None = None
+    """for an upstream chart: the pod that offers it."""
 
 
 class Sidecar(Strict):
@@ -104,59 +118,85 @@ class Sidecar(Strict):
     """
 
     name: Name
+    """the container's name."""
     image: Image
+    """its image."""
     purpose: str
+    """what it is for."""
     ports: list[PortName] = []
+    """its ports, by the names of the component's ports."""
     resources: Resources
+    """its requests and limits."""
     args: list[str] = []
+    """its arguments."""
     env: dict[str, str] = {}
+    """its environment variables."""
     health: Health | None = None
+    """how it is probed (its port must be one of its own)."""
 
 
 class Webhook(Strict):
     """An admission webhook the component serves; the API server must reach it on this port."""
 
     port: PortName
+    """the port (by name) the webhook is served on."""
     pod: Name | None = None
+    """for an upstream chart: the pod that serves it."""
 
 
 class ChartRef(Strict):
     """A pinned upstream Helm chart."""
 
     repo: str
+    """the chart repository URL (https:// or oci://)."""
     name: str
+    """the chart's name."""
     version: str
+    """the pinned chart version."""
 
 
 class ChartPod(Strict):
     """A pod an upstream chart creates, with the labels its templates apply (so policies can select it)."""
 
     name: Name
+    """the pod's name (its workload's name in the chart)."""
     labels: dict[str, str] = Field(min_length=1)
+    """the labels the chart's templates give its pods."""
     ports: list[PortName] = []
+    """its ports, by the names of the component's ports."""
     kind: Literal["Deployment", "StatefulSet", "DaemonSet"] = "Deployment"
+    """the workload kind the chart uses for it."""
     replicas: int = Field(default=1, ge=0)
+    """how many pods of it the chart runs with the values given."""
     resources: Resources | None = None
+    """its requests and limits, as the values set them."""
     service: Name | None = Field(default=None, description="the chart's Service for this pod, if not the default")
     service_ports: dict[PortName, PortNumber] = Field(
         default={}, description="the port the chart's Service exposes for a container port, where the two differ"
     )
     talks_to: list[Name] = Field(default=[], description="pods of the same chart this pod connects to (itself: peers)")
     api_access: bool = False
+    """it talks to the Kubernetes API (gets egress to the API server)."""
     metrics: Metrics | None = Field(
         default=None, description="where Prometheus scrapes this pod, when not the component's metrics port"
     )
     source: str = ""
+    """where its labels and ports come from (the chart's template)."""
 
 
 class Install(Strict):
     """How the component is installed: rendered by hearth, or from a pinned upstream chart."""
 
     method: Literal["hearth", "chart"]
+    """hearth (rendered by hearth) or chart (a pinned upstream chart)."""
     reason: str
+    """why this method."""
     chart: ChartRef | None = None
+    """the upstream chart, for method chart."""
     pods: list[ChartPod] = []
+    """the pods the upstream chart creates, for method chart."""
     values: dict[str, Any] = {}
+    """values for the upstream chart (hearth adds its own wiring)."""
 
     @model_validator(mode="after")
     def _chart_complete(self) -> Install:
@@ -189,20 +229,29 @@ class SecurityException(Strict):
     """A stated departure from the restricted securityContext, with the reason it is needed."""
 
     kind: Literal["run-as-root", "capability", "writable-root-filesystem", "host-path", "privileged"]
+    """which restriction is lifted (run-as-root, capability, writable-root-filesystem, host-path, privileged)."""
     value: str | None = None
+    """what exactly (the capability, the host path)."""
     container: Name | None = Field(default=None, description="the one container it applies to (default: all)")
     reason: str = Field(min_length=10)
+    """why it is needed."""
 
 
 class Security(Strict):
     """The identity the container runs as and where it may write; everything else is the secure default."""
 
     run_as_user: int = Field(default=65532, ge=0)
+    """the uid the containers run as."""
     run_as_group: int | None = None
+    """the gid they run as (none: runAsGroup is not set)."""
     fs_group: int | None = None
+    """the group that owns mounted volumes (none: fsGroup is not set)."""
     writable_paths: list[str] = ["/tmp"]
+    """the paths that get a writable emptyDir (the root filesystem is read-only)."""
     exceptions: list[SecurityException] = []
+    """stated departures from the restricted securityContext, each with a reason."""
     api_access: bool = False
+    """mount a service account token: the component talks to the Kubernetes API."""
     sysctls: dict[str, str] = Field(default={}, description="namespaced safe sysctls only")
 
     @model_validator(mode="after")
@@ -223,7 +272,9 @@ class ExternalPort(Strict):
     """A port outside the cluster, by number and protocol."""
 
     port: PortNumber
+    """the port number."""
     protocol: Protocol = "TCP"
+    """TCP, UDP or SCTP."""
 
 
 class Egress(Strict):
@@ -234,31 +285,43 @@ class Egress(Strict):
     """
 
     to: Literal["internet", "gateway"]
+    """internet (any public address) or gateway (the gateway VPS)."""
     ports: list[ExternalPort] = Field(min_length=1)
+    """the ports it connects to."""
     pod: Name | None = None
+    """for an upstream chart: the one pod that connects (default: every pod)."""
     reason: str = Field(min_length=10)
+    """why it reaches outside."""
 
 
 class Web(Strict):
     """A component reached by people through Traefik."""
 
     host: Name
+    """the hostname under platform.domain."""
     port: PortName
+    """the port (by name) Traefik routes to."""
     sso: Literal["oidc", "forward-auth", "none"]
+    """oidc (native client), forward-auth (Traefik asks the identity provider) or none."""
     internal_service: str | None = Field(
         default=None,
         description="route to a service the router serves itself (Traefik's api@internal), not to the port's Service",
     )
     sso_reason: str = ""
+    """why this SSO mode, when it is not the obvious one."""
 
 
 class Backup(Strict):
     """The component's own backup: a dump by the protocol's tool, a volume backup, or none (with why)."""
 
     method: Literal["dump", "volume", "replication", "none"]
+    """dump (the protocol's tool), volume (Velero), replication or none."""
     schedule: Cron | None = None
+    """a cron schedule, for dump and volume."""
     retention: Retention | None = None
+    """how long each backup is kept, for dump and volume."""
     reason: str = ""
+    """why, for replication and none."""
 
     @model_validator(mode="after")
     def _schedule_when_needed(self) -> Backup:
@@ -273,40 +336,66 @@ class Component(Strict):
     """One service of the platform, as the user states it."""
 
     name: Name
+    """the component's name (a DNS label); its file is services/<namespace>/<name>.yaml."""
     display_name: str
+    """the name people know it by."""
     namespace: Name
+    """the namespace it runs in (one of platform.namespaces)."""
     version: str
+    """the application version (the chart's appVersion when the component names no image)."""
     description: str = ""
+    """what it does, in one sentence."""
     service_name: Name | None = Field(default=None, description="Service name, when not the component name")
     install: Install
+    """how it is installed: rendered by hearth or a pinned upstream chart."""
     image: Image | None = None
+    """the main container's image (none for an upstream chart, which names its own)."""
     sidecars: list[Sidecar] = []
+    """further containers in the pod (exporters, the services of a multi-service app)."""
     ports: list[Port] = []
+    """the ports the main container listens on."""
     health: Health | None = None
+    """how to tell it is healthy; it becomes the container's probes."""
     metrics: Metrics | None = None
+    """where Prometheus scrapes it (none: not scraped)."""
     storage: Storage | None = None
+    """its persistent volume (none: stateless)."""
     resources: Resources | None = None
+    """the main container's requests and limits."""
     replicas: int = Field(default=1, ge=0)
+    """how many pods it runs."""
     provides: list[Provide] = []
+    """capabilities it offers others (postgres, s3, oidc, ingress, secrets...), each on a port."""
     webhooks: list[Webhook] = []
+    """admission webhooks it serves, which the API server must reach."""
     needs: list[Name] = []
+    """the components it depends on; wiring (policies, grants, order) follows from what they provide."""
     order_only: dict[Name, str] = Field(
         default={}, description="needs that order the deploy without any traffic, each with the reason"
     )
     egress: list[Egress] = Field(default=[], description="what the component reaches outside the cluster, and why")
     web: Web | None = None
+    """how people reach it through Traefik (host, port, SSO)."""
     public_tcp: list[PortName] = Field(
         default=[], description="ports the gateway publishes as raw TCP through the tunnel (e.g. SMTP, IMAPS)"
     )
     backup: Backup | None = None
+    """how its data is backed up (none: no stated backup)."""
     secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")
     security: Security = Security()
+    """the identity it runs as, where it may write, and stated exceptions."""
     command: list[str] = []
+    """the main container's command (entrypoint), when not the image's."""
     args: list[str] = []
+    """the main container's arguments."""
     env: dict[str, str] = {}
+    """environment variables of the main container (${domain} is replaced; no secrets here)."""
     tags: list[Name] = []
+    """selection tags (base, databases, apps...) for hearth plan --tags and Ansible tags."""
     startup_seconds: int = Field(default=30, ge=0)
+    """how long it takes to become ready, for the deploy schedule."""
     sources: list[str] = []
+    """where the facts in this file come from (URLs of upstream docs and code)."""
 
     def capabilities(self) -> set[str]:
         """The capability names this component provides."""

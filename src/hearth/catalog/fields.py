@@ -109,22 +109,27 @@ class Strict(BaseModel):
     """Base for catalog models: unknown keys are errors, loaded values are immutable, and nothing is coerced (a
     boolean is not a number, a number is not text: ``port: true`` is an error, never port 1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 class Port(Strict):
     """A port a component's (or a system pod's) containers listen on."""
 
     name: PortName
+    """the port's name (IANA service name), by which everything else refers to it."""
     port: PortNumber
+    """the port number the container listens on."""
     protocol: Protocol = "TCP"
+    """TCP, UDP or SCTP."""
 
 
 class Image(Strict):
     """Container image; the tag is pinned, never ``latest``."""
 
     repository: str
+    """the image repository (registry/path, e.g. quay.io/minio/minio)."""
     tag: str
+    """the pinned tag (never latest)."""
 
     @model_validator(mode="after")
     def _pinned(self) -> Image:
@@ -137,4 +142,6 @@ class ResourceAmounts(Strict):
     """CPU and memory, as Kubernetes quantities."""
 
     cpu: Quantity
+    """CPU as a Kubernetes quantity (e.g. 250m, 1)."""
     memory: Quantity
+    """memory as a Kubernetes quantity (e.g. 512Mi, 2Gi)."""

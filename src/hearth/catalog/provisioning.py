@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ProxmoxApi(_Strict):
@@ -43,9 +43,13 @@ class HelmChart(_Strict):
     """A pinned Helm chart the provisioning roles install before the platform exists."""
 
     repo: str
+    """the chart repository URL."""
     name: str
+    """the chart's name in that repository."""
     version: str
+    """the pinned chart version."""
     namespace: str
+    """the namespace it is installed into."""
 
 
 class Provisioning(_Strict):
@@ -53,9 +57,12 @@ class Provisioning(_Strict):
 
     # bring-up.md: v2.26.x is the kubespray line with checksums for Kubernetes v1.28.5 and Calico v3.28.0.
     kubespray_version: str = Field(default="v2.26.0", pattern=r"^v2\.[0-9]+\.[0-9]+$")
+    """the kubespray release that installs Kubernetes (vX.Y.Z)."""
     # kubespray docs/ansible/ansible_collection.md: requirements.yml `name: <this repo>, type: git, version: <tag>`.
     kubespray_repo: str = "https://github.com/kubernetes-sigs/kubespray"
+    """the kubespray git repository requirements.yml names."""
     proxmox: ProxmoxApi = ProxmoxApi()
+    """how the node VMs are cloned on Proxmox."""
     # Source: openebs/dynamic-localpv-provisioner deploy/helm/charts/Chart.yaml (chart localpv-provisioner 4.x),
     # repository https://openebs.github.io/dynamic-localpv-provisioner.
     hostpath_chart: HelmChart = HelmChart(
@@ -64,3 +71,4 @@ class Provisioning(_Strict):
         version="4.1.1",
         namespace="openebs",
     )
+    """the chart that provides storage_class before the platform exists."""

@@ -20,20 +20,25 @@ class Unseal(BaseModel):
     wraps the root key.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     method: Literal["shamir", "static", "transit"]
+    """shamir (key shares after each restart), static (a key file) or transit (another Vault)."""
     reason: str = Field(min_length=20)
+    """why this mechanism."""
 
 
 class SecretsInit(BaseModel):
     """``sys/init`` parameters: how many key shares are made and how many unseal (or recover) the store."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     key_shares: int = Field(ge=1, le=10)
+    """how many key shares init makes."""
     key_threshold: int = Field(ge=1, le=10)
+    """how many of them unseal (or recover) the store."""
     unseal: Unseal
+    """the unseal mechanism and why."""
 
     @model_validator(mode="after")
     def _threshold_within_shares(self) -> SecretsInit:

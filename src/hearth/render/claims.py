@@ -94,8 +94,6 @@ def claims(resolved: Resolved) -> dict[str, Any]:
 
 
 def render_claims(resolved: Resolved) -> dict[str, str]:
-    """``{"claims.yaml": text}`` for ``RenderedPlatform.files``; nothing when the catalog states nothing."""
-    data = claims(resolved)
-    if not any(data[key] for key in ("stated_figures", "stated_orders", "database_allocation", "backups")):
-        return {}
-    return {CLAIMS_FILE: HEADER + dump_yaml(data)}
+    """``{"claims.yaml": text}`` for ``RenderedPlatform.files``: always written, since the auditor reads it; a
+    catalog that states nothing gets empty statements (nothing to hold or contradict), not a missing file."""
+    return {CLAIMS_FILE: HEADER + dump_yaml(claims(resolved))}

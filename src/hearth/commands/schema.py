@@ -1,0 +1,33 @@
+"""``hearth schema``: the catalog reference (Markdown) and its JSON Schemas, generated from the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hearth.catalog.reference import FILES, documentation_files, reference_markdown, schema_text
+
+
+def schema_output(output: str, kind: str) -> str:
+    """The text ``hearth schema`` prints: the reference (``markdown``) or one kind of file's JSON Schema."""
+    if output == "markdown":
+        return reference_markdown()
+    if kind not in FILES:
+        raise ValueError(f"--file: {kind!r} is not a kind of catalog file; one of: {', '.join(FILES)}")
+    return schema_text(kind)
+
+
+def write_documentation(directory: Path) -> list[Path]:
+    """Write the reference and the schemas under ``directory`` (e.g. ``docs``); return the files written.
+
+    Only these files are touched; each is replaced whole, so a rerun on current models changes nothing.
+    """
+    written: list[Path] = []
+    for relative, text in documentation_files().items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        written.append(path)
+    return written
