@@ -306,11 +306,20 @@ def docs_command(
     platform: PlatformOpt = None,
     output: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Directory for architecture.md and index.html, replaced as a whole."),
+        typer.Option("--out", help="Directory for architecture.md and index.html, replaced as a whole."),
     ] = docs_cmd.DEFAULT_DOCS,
+    build: Annotated[
+        Path | None,
+        typer.Option(
+            "--build", "-b", help="Document this build (it must be the catalog's render) instead of a fresh one."
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Regenerate the architecture document: render the catalog, audit the build, write Markdown and HTML.
+
+    Without --build the catalog is rendered into a temporary directory; --build DIR documents a build that is
+    exactly the catalog's render (refused otherwise).
 
     architecture.md follows the seed document's structure with every table, figure and status computed (Mermaid
     diagrams); index.html is one self-contained page (no network) with the pictures and the full audit. Exit
@@ -321,7 +330,7 @@ def docs_command(
     progress("load: catalog")
     catalog = load(platform)
     with user_errors():
-        files = docs_cmd.docs(catalog, output, progress, source=platform or default_catalog_dir())
+        files = docs_cmd.docs(catalog, output, progress, source=platform or default_catalog_dir(), build=build)
     names = ", ".join(f"{name} ({len(text.encode())} bytes)" for name, text in sorted(files.items()))
     out.print(f"wrote {names} to {output}", markup=False)
 

@@ -105,11 +105,12 @@ def test_versions_are_the_deployed_ones(seed: Docs) -> None:
     """Each release's chart version (helmfile.yaml) and app version (Chart.yaml, or the image the pods run)."""
     helmfile = yaml.safe_load((seed.build / "helmfile.yaml").read_text())
     inventory = _section(seed.markdown, "Component Inventory")
+    components = load_catalog(None).components
     checked = 0
     for release in helmfile["releases"]:
         if release["chart"].startswith("./") and release["name"].endswith("-hearth"):
             continue  # a companion chart beside an upstream release
-        component = load_catalog(None).components[release["labels"]["component"]]
+        component = components[release["labels"]["component"]]
         row = _row(inventory, component.display_name)
         if release["chart"].startswith("./"):
             chart = yaml.safe_load((seed.build / release["chart"] / "Chart.yaml").read_text())
@@ -118,7 +119,7 @@ def test_versions_are_the_deployed_ones(seed: Docs) -> None:
         else:
             assert row[2] == f"{release['chart']} {release['version']}", row
         checked += 1
-    assert checked == len(load_catalog(None).components)
+    assert checked == len(components)
     traefik = _row(inventory, "Traefik")
     assert traefik[1] == "v37.2.0" and traefik[2] != "traefik/traefik v37.2.0"  # the seed's string, and the truth
 
@@ -198,6 +199,24 @@ def test_hearth_docs_writes_both_files(hearth: RunHearth, tmp_path: Path) -> Non
     assert refused.exit_code == 2
     assert refused.stderr.strip().count("\n") == 0 and "refusing to replace" in refused.stderr
     assert (mine / "notes.txt").read_text() == "keep\n"
+
+
+def test_hearth_docs_of_an_existing_build(seed: Docs, hearth: RunHearth, tmp_path: Path) -> None:
+    """--build documents the catalog's own render, as a fresh one would; a build that differs is refused."""
+    result = hearth("docs", "--build", str(seed.build), "--out", str(tmp_path / "site"), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "site" / MARKDOWN).read_text() == seed.markdown
+    edited = tmp_path / "edited"
+    shutil.copytree(seed.build, edited)
+    values = edited / "values" / "traefik.yaml"
+    values.write_text(values.read_text() + "# edited\n")
+    refused = hearth("docs", "--build", str(edited), "--out", str(tmp_path / "other"), "--quiet")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        f"error: {edited}: not the render of this catalog (1 files differ, first values/traefik.yaml): "
+        "run hearth render again, or drop --build"
+    )
+    assert not (tmp_path / "other").exists()
 
 
 def test_generate_returns_the_same_files_as_the_fixture(seed: Docs) -> None:

@@ -1,9 +1,11 @@
-"""``hearth docs``: render the catalog into a temporary build, audit it, and write the document from both.
+"""``hearth docs``: audit the catalog's rendered build and write the document from the catalog, the build and the
+audit.
 
-The build is rendered afresh so the document, the audit and the catalog always describe the same platform; the
-temporary directory is gone when the command returns, and nothing written names it. The output directory is
-replaced as a whole, atomically (``hearth.render.package.write.write_tree``), and only when it is empty or a
-previous output of hearth.
+Without ``--build`` the catalog is rendered into a temporary directory, gone when the command returns (nothing
+written or printed names it). With ``--build DIR`` an existing build is documented, but only when it is exactly
+what the catalog renders (every file, byte for byte), so the document, the audit and the catalog always describe
+the same platform. The output directory is replaced as a whole, atomically
+(``hearth.render.package.write.write_tree``), and only when it is empty or a previous output of hearth.
 """
 
 from __future__ import annotations
@@ -11,28 +13,57 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from hearth.buildindex import INDEX, MARKER
 from hearth.catalog.models import Catalog
-from hearth.commands.render import Progress, render
+from hearth.commands.render import Progress, render, render_files
 from hearth.docs import generate
-from hearth.render.package.write import refuse_overlap, write_tree
+from hearth.render.package.write import refuse_overlap, refuse_unreplaceable, write_tree
 
-__all__ = ["DEFAULT_DOCS", "docs"]
+__all__ = ["DEFAULT_DOCS", "docs", "require_render_of"]
 
 # Not under build/: hearth check holds build/ to the index hearth render wrote, so a file added there would make
 # the build fail its own audit; and the next render would replace it with the rest of the build.
 DEFAULT_DOCS = Path("docs-out")
 
 
-def docs(catalog: Catalog, out: Path, progress: Progress, source: Path | None = None) -> dict[str, str]:
-    """Render, audit and document ``catalog``; write the files to ``out`` and return them ({name: text})."""
+def require_render_of(catalog: Catalog, build: Path) -> None:
+    """Raise ``ValueError`` (one line) unless ``build`` holds exactly the files ``catalog`` renders to."""
+    if not build.is_dir():
+        raise ValueError(f"{build}: not a directory (a build hearth render wrote)")
+    expected = render_files(catalog).files
+    present = {
+        path.relative_to(build).as_posix()
+        for path in build.rglob("*")
+        if path.is_file() and path.name not in (INDEX, MARKER)
+    }
+    differ = sorted(rel for rel in present | expected.keys() if rel not in expected or rel not in present) or sorted(
+        rel for rel, text in expected.items() if (build / rel).read_bytes() != text.encode("utf-8")
+    )
+    if differ:
+        raise ValueError(
+            f"{build}: not the render of this catalog ({len(differ)} files differ, first {differ[0]}): "
+            "run hearth render again, or drop --build"
+        )
+
+
+def docs(
+    catalog: Catalog, out: Path, progress: Progress, source: Path | None = None, build: Path | None = None
+) -> dict[str, str]:
+    """Audit and document ``catalog`` (its render in ``build``, else a fresh one); write the files to ``out``."""
     if source is not None:
         refuse_overlap(out, source)
-    with tempfile.TemporaryDirectory(prefix="hearth-docs-") as tmp:
-        build = Path(tmp) / "build"
-        render(catalog, build, lambda line: progress(line.replace(str(build), "a temporary build directory")))
-        progress("check: the audit the document reports")
-        progress("docs: architecture.md and index.html")
+    refuse_unreplaceable(out)
+    if build is not None:
+        progress(f"compare: {build} with the catalog's render")
+        require_render_of(catalog, build)
+        progress("check and docs: architecture.md and index.html")
         files = generate(catalog, build)
+    else:
+        with tempfile.TemporaryDirectory(prefix="hearth-docs-") as tmp:
+            where = Path(tmp) / "build"
+            render(catalog, where, lambda line: progress(line.replace(str(where), "a temporary build directory")))
+            progress("check and docs: architecture.md and index.html")
+            files = generate(catalog, where)
     progress(f"write: {len(files)} files to {out}")
     write_tree(files, out)
     return files

@@ -23,7 +23,16 @@ import yaml
 from hearth.buildindex import INDEX, MARKER, index_text
 from hearth.render.package.swap import exchange_into, new_sibling, remove_stale
 
-__all__ = ["INDEX", "MARKER", "MARKER_TEXT", "dump_all", "dump_yaml", "refuse_overlap", "write_tree"]
+__all__ = [
+    "INDEX",
+    "MARKER",
+    "MARKER_TEXT",
+    "dump_all",
+    "dump_yaml",
+    "refuse_overlap",
+    "refuse_unreplaceable",
+    "write_tree",
+]
 
 MARKER_TEXT = "Written by `hearth render`. The whole directory is replaced on the next render: do not edit it.\n"
 
@@ -99,6 +108,16 @@ def _looks_like_build(out: Path) -> bool:
     return (out / MARKER).is_file() or not any(out.iterdir())
 
 
+def refuse_unreplaceable(out: Path) -> None:
+    """Raise ValueError when ``write_tree`` would refuse ``out`` (not empty and no marker), so a command can say
+    so before computing anything."""
+    if not _looks_like_build(Path(os.path.abspath(out))):
+        raise ValueError(
+            f"refusing to replace {os.path.abspath(out)}: it is not empty and not a previous hearth build "
+            f"(no {MARKER} file)"
+        )
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -136,10 +155,7 @@ def write_tree(files: Mapping[str, str], out: Path) -> None:
     anything, when ``out`` exists, is not empty and has no ``.hearth-build`` marker (it is not a previous build).
     """
     out = Path(os.path.abspath(out))
-    if not _looks_like_build(out):
-        raise ValueError(
-            f"refusing to replace {out}: it is not empty and not a previous hearth build (no {MARKER} file)"
-        )
+    refuse_unreplaceable(out)
     checked = {_checked_path(rel): text.encode("utf-8") for rel, text in files.items()}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
