@@ -8,9 +8,10 @@ for the metrics port of each scraped pod, the API server for webhooks).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
+from typing import Any
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog, Component, Metrics, Port, Resources
@@ -103,6 +104,23 @@ class Resolved:
     external: list[ExternalFlow] = field(default_factory=list)
     _by_src: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
     _by_dst: dict[PodKey, list[Flow]] | None = field(default=None, repr=False)
+    # Lookups the renderers make per component, grouped once (see _grouped): by name, never by a scan per call.
+    _groups: dict[str, tuple[tuple[int, int], dict[Any, list[Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _grouped(self, name: str, items: Collection[Any], keys: Callable[[Any], Iterable[Any]]) -> dict[Any, list[Any]]:
+        """``items`` filed under each of their ``keys``, in their order; regrouped only when the collection is
+        another object or its size changed (resolve adds pods, flows and grants as it goes; then they are read)."""
+        stamp = (id(items), len(items))
+        cached = self._groups.get(name)
+        if cached is None or cached[0] != stamp:
+            grouped: dict[Any, list[Any]] = {}
+            for item in items:
+                for key in keys(item):
+                    grouped.setdefault(key, []).append(item)
+            cached = self._groups[name] = (stamp, grouped)
+        return cached[1]
 
     def component(self, name: str) -> Component:
         """The catalog component called ``name``."""
@@ -111,7 +129,14 @@ class Resolved:
     def pods_of(self, component: str, jobs: bool = False) -> list[Pod]:
         """The pods of a component that run its workloads, in declaration order; with ``jobs``, its job pods too
         (a dump CronJob's), which have policies and intent but no Service, budget or stand-in."""
-        return [p for p in self.pods.values() if p.component == component and (jobs or p.kind != "CronJob")]
+        pods: list[Pod] = self._grouped("pods", self.pods.values(), lambda p: (p.component,)).get(component, [])
+        return [p for p in pods if jobs or p.kind != "CronJob"]
+
+    def providers_of(self, capability: str) -> list[Component]:
+        """Components that provide ``capability``, by name."""
+        comps = self.catalog.components
+        by_capability = self._grouped("providers", comps, lambda n: comps[n].capabilities())
+        return [comps[n] for n in sorted(by_capability.get(capability, []))]
 
     def egress_of(self, key: PodKey) -> list[Flow]:
         """Flows the pod opens."""
@@ -134,11 +159,11 @@ class Resolved:
 
     def external_of(self, key: PodKey) -> list[ExternalFlow]:
         """Connections the pod opens to outside the cluster."""
-        return [f for f in self.external if f.src == key]
+        return list(self._grouped("external", self.external, lambda f: (f.src,)).get(key, []))
 
     def grants_for(self, consumer: str) -> list[Grant]:
         """Grants made to one consumer."""
-        return [g for g in self.grants if g.consumer == consumer]
+        return list(self._grouped("grants", self.grants, lambda g: (g.consumer,)).get(consumer, []))
 
     def control_plane_ips(self) -> tuple[IPv4Address, ...]:
         """LAN addresses of control-plane nodes: where the API server runs and calls webhooks from."""
@@ -261,8 +286,7 @@ class Endpoint:
 
 def providers(resolved: Resolved, capability: str) -> list[Component]:
     """Components that provide ``capability``, by name."""
-    comps = resolved.catalog.components
-    return [comps[n] for n in sorted(comps) if capability in comps[n].capabilities()]
+    return resolved.providers_of(capability)
 
 
 def provider_endpoint(resolved: Resolved, capability: str) -> Endpoint | None:

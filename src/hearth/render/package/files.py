@@ -15,7 +15,7 @@ component in deploy-wave order, ``needs:`` from the catalog graph, and labels th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hearth.capabilities import crd_providers
@@ -245,14 +245,19 @@ def component_needs(rendered: RenderedPlatform, resolved: Resolved) -> dict[str,
     return {name: sorted(graph.get(name, [])) for name in sorted(set(rendered.charts) | set(rendered.upstream))}
 
 
-def crd_needs(rendered: RenderedPlatform, resolved: Resolved, chart: ChartRender) -> set[str]:
+def crd_needs(
+    rendered: RenderedPlatform,
+    resolved: Resolved,
+    chart: ChartRender,
+    providers: Mapping[str, list[str]] | None = None,
+) -> set[str]:
     """Releases a chart must wait for because they install the CRDs of objects it holds.
 
     The group -> provider map comes from the capabilities (``ingress`` installs traefik.io, ``backups``
-    velero.io, ...).
+    velero.io, ...); a caller asking for every chart passes it (``providers``), computed once.
     """
-    comps = resolved.catalog.components
-    providers = crd_providers({n: c.capabilities() for n, c in comps.items()})
+    if providers is None:
+        providers = crd_providers({n: c.capabilities() for n, c in resolved.catalog.components.items()})
     groups = {str(m.get("apiVersion", "")).partition("/")[0] for m in [*chart.manifests, *chart.tests]}
     return {
         _release_key(rendered, resolved, provider)
@@ -321,6 +326,7 @@ def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[di
     releases: dict[str, dict[str, Any]] = {}
     edges: dict[str, set[str]] = {}
     wants_companion: list[tuple[str, str]] = []
+    crd_groups = crd_providers({n: c.capabilities() for n, c in resolved.catalog.components.items()})
     for name, needs in component_needs(rendered, resolved).items():
         targets = {_release_key(rendered, resolved, n) for n in needs}
         wants_companion += [(name, n) for n in needs]
@@ -347,7 +353,7 @@ def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[di
                 "chart": f"./charts/{chart.name}",
                 "labels": labels,
             }
-            edges[key] = (targets | crd_needs(rendered, resolved, chart)) - {key}
+            edges[key] = (targets | crd_needs(rendered, resolved, chart, crd_groups)) - {key}
     for dependent, need in sorted(wants_companion):
         companion = _companion_key(rendered, need)
         source = _release_key(rendered, resolved, dependent)
