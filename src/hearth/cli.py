@@ -25,6 +25,7 @@ from hearth.commands import bootstrap as bootstrap_cmd
 from hearth.commands import check as check_cmd
 from hearth.commands import deploy as deploy_cmd
 from hearth.commands import docs as docs_cmd
+from hearth.commands import doctor as doctor_cmd
 from hearth.commands import plan as plan_cmd
 from hearth.commands import render as render_cmd
 from hearth.commands import schema as schema_cmd
@@ -640,6 +641,40 @@ def schema_command(
                 out.print(f"wrote {path}", markup=False)
             return
         sys.stdout.write(schema_cmd.schema_output(output.value, file))
+
+
+class DoctorOutput(StrEnum):
+    """Formats of ``hearth doctor``."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command("doctor")
+def doctor_command(
+    platform: PlatformOpt = None,
+    output: Annotated[DoctorOutput, typer.Option("--output", "-o", help="text or json.")] = DoctorOutput.text,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also reach every chart repository and image registry, fetch charts.")
+    ] = False,
+    kubeconfig: Annotated[str | None, typer.Option("--kubeconfig", help="kubeconfig deploy would use.")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: current).")] = None,
+    vault_addr: Annotated[
+        str | None, typer.Option("--vault-addr", help="Vault address bootstrap would use (default VAULT_ADDR).")
+    ] = None,
+) -> None:
+    """What each stage needs on this machine (tools and versions, kubeconfig, Vault), and what in the catalog is
+    end of life, unmaintained or outside a chart's kubeVersion. Offline unless --online; what is not checked says why.
+
+    Exit status 0 when nothing blocks, 1 when a finding blocks a stage, 2 on bad input.
+    """
+    catalog = load(platform)
+    options = doctor_cmd.DoctorOptions(online=online, kubeconfig=kubeconfig, context=context, vault_addr=vault_addr)
+    with user_errors():
+        findings = doctor_cmd.diagnose(catalog, options)
+    text = doctor_cmd.report_json(findings) if output is DoctorOutput.json else doctor_cmd.report_text(findings)
+    sys.stdout.write(text)
+    raise typer.Exit(doctor_cmd.exit_status(findings))
 
 
 if __name__ == "__main__":  # pragma: no cover

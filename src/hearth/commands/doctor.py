@@ -1,0 +1,67 @@
+"""``hearth doctor``: every check of ``hearth.doctor.checks`` over a loaded catalog, as text or JSON, and the exit
+status (1 when a finding blocks its stage)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from hearth.catalog.models import Catalog
+from hearth.commands.render import render_files
+from hearth.doctor import checks
+from hearth.doctor.facts import TOOLS
+
+STAGES = ("render", "deploy", "provision", "bootstrap", "online", "catalog")
+
+
+@dataclass(frozen=True)
+class DoctorOptions:
+    """What the operator gave: go online, the kubeconfig and context deploy uses, the Vault address."""
+
+    online: bool = False
+    kubeconfig: str | None = None
+    context: str | None = None
+    vault_addr: str | None = None
+
+
+def diagnose(catalog: Catalog, options: DoctorOptions) -> list[checks.Finding]:
+    """Every finding, by stage: prerequisites, reachability, deprecations, version skew and freshness."""
+    found = [checks.Finding("render", "render and check", "ok", "need nothing but hearth itself")]
+    found += [checks.tool_finding(tool) for tool in TOOLS]
+    found += checks.kubeconfig_findings(options.kubeconfig, options.context)
+    found.append(checks.vault_finding(options.vault_addr))
+    found += checks.online_findings(catalog, options.online)
+    found += checks.deprecation_findings(catalog)
+    files = render_files(catalog).files
+    charts = {path: text for path, text in files.items() if path.startswith("charts/") and path.endswith("/Chart.yaml")}
+    found += checks.skew_findings(catalog, charts, options.online)
+    found += checks.freshness_findings(catalog)
+    return sorted(found, key=lambda f: STAGES.index(f.stage))
+
+
+def exit_status(findings: list[checks.Finding]) -> int:
+    """1 when a finding blocks its stage, else 0."""
+    return 1 if any(f.verdict == checks.BLOCKING for f in findings) else 0
+
+
+def report_text(findings: list[checks.Finding]) -> str:
+    """Findings grouped by stage, one line each, then what was not checked and a verdict line."""
+    lines: list[str] = []
+    for stage in STAGES:
+        rows = [f for f in findings if f.stage == stage]
+        if rows:
+            lines.append(f"{stage}:")
+            lines += [f"  {f.verdict:>7}  {f.check}: {f.detail}" for f in rows]
+    skipped = sum(1 for f in findings if f.verdict == "skipped")
+    blocked = sorted({f.stage for f in findings if f.verdict == checks.BLOCKING})
+    warned = sum(1 for f in findings if f.verdict == "warn")
+    verdict = f"blocked: {', '.join(blocked)}" if blocked else "nothing blocks"
+    lines.append(f"doctor: {verdict}; {warned} warnings, {skipped} not checked (each says why)")
+    return "\n".join(lines) + "\n"
+
+
+def report_json(findings: list[checks.Finding]) -> str:
+    """The findings and the verdict as JSON."""
+    blocked = sorted({f.stage for f in findings if f.verdict == checks.BLOCKING})
+    data = {"blocked_stages": blocked, "findings": [f.as_dict() for f in findings]}
+    return json.dumps(data, indent=2) + "\n"
