@@ -318,14 +318,40 @@ def pod_with_port(resolved: Resolved, component: Component, port_name: str) -> t
 
 
 def with_platform_facts(catalog: Catalog) -> Catalog:
-    """The catalog with every component's ``${domain}`` filled in from the platform (stated once, used everywhere)."""
-    values = {"domain": catalog.platform.domain}
+    """The catalog with every component's placeholders filled in: ``${domain}`` from the platform, and
+    ``${<capability>.host|port|database}`` from the providers of its needs (each fact stated once, used everywhere)."""
+    comps = catalog.components
+    pods = {name: _pods(c) for name, c in comps.items()}
     components = {}
-    for name, component in catalog.components.items():
+    for name, component in comps.items():
+        values = {"domain": catalog.platform.domain, **_provider_facts(name, component, comps, pods)}
         dumped = component.model_dump(by_alias=True, exclude_defaults=True)
         filled = substitute(dumped, values)
         components[name] = component if filled == dumped else Component.model_validate(filled)
     return catalog.model_copy(update={"components": components})
+
+
+def _provider_facts(
+    name: str, component: Component, comps: dict[str, Component], pods: dict[str, list[Pod]]
+) -> dict[str, str]:
+    """``<capability>.host``, ``.port`` and ``.database`` for each capability the providers of ``name``'s needs
+    serve on a port (the first need in the file wins when two provide one capability)."""
+    facts: dict[str, str] = {}
+    for need in component.needs:
+        for capability in sorted(comps[need].capabilities()):
+            found = _provider_pod(comps[need], pods[need], capability)
+            if found is None or f"{capability}.host" in facts:
+                continue
+            pod, port = found
+            facts[f"{capability}.host"] = f"{pod.service}.{pod.namespace}.svc.cluster.local"
+            facts[f"{capability}.port"] = str(pod.service_port(port))
+            facts[f"{capability}.database"] = grant_name(name)
+    return facts
+
+
+def grant_name(consumer: str) -> str:
+    """The name a provider gives a consumer's grant (database, user, bucket, vhost): its name, ``_`` for ``-``."""
+    return consumer.replace("-", "_")
 
 
 def resolve(catalog: Catalog) -> Resolved:
@@ -348,7 +374,7 @@ def resolve(catalog: Catalog) -> Resolved:
                 spec = CAPABILITIES[capability]
                 wants_client = spec.grant != "sso-client" or (consumer.web is not None and consumer.web.sso == "oidc")
                 if spec.grant is not None and spec.direction == "to-provider" and wants_client:
-                    result.grants.append(Grant(spec.grant, need, name, capability, name.replace("-", "_")))
+                    result.grants.append(Grant(spec.grant, need, name, capability, grant_name(name)))
                 found = _provider_pod(provider, pods_by_component[need], capability)
                 if found is None:
                     continue

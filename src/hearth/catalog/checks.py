@@ -14,7 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.component import Component
 from hearth.catalog.fields import Port
-from hearth.catalog.placeholders import KNOWN, placeholders
+from hearth.catalog.placeholders import KNOWN, PROVIDER_FIELDS, placeholders, provider_placeholder
 from hearth.catalog.platform import Platform, SystemPod
 from hearth.catalog.publish_checks import public_tcp_errors
 from hearth.catalog.yamlsource import CatalogError, Loc, Located
@@ -281,10 +281,15 @@ def _wiring_errors(components: dict[str, Component], docs: dict[str, Located]) -
                 )
                 errors.append(doc.error(("needs", i), message))
         dumped = component.model_dump(by_alias=True, exclude_defaults=True)
+        provided = {cap for need in component.needs if need in components for cap in components[need].capabilities()}
         for path, placeholder in placeholders(dumped):
-            if placeholder not in KNOWN:
-                message = f"unknown placeholder ${{{placeholder}}} (known: {', '.join(KNOWN)})"
+            wanted = provider_placeholder(placeholder)
+            if wanted is not None and wanted[0] not in provided:
+                message = f"${{{placeholder}}}: none of {name}'s needs provides {wanted[0]!r}"
                 errors.append(doc.error(path, message))
+            elif wanted is None and placeholder not in KNOWN:
+                known = ", ".join([*KNOWN, *(f"<capability>.{field}" for field in PROVIDER_FIELDS)])
+                errors.append(doc.error(path, f"unknown placeholder ${{{placeholder}}} (known: {known})"))
     return errors
 
 

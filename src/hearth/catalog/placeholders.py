@@ -3,6 +3,11 @@
 A component file writes ``${domain}`` where its application must be told the platform's domain (its public URL,
 trusted hosts, cookie domain): the build puts ``platform.domain`` there. A user who sets their own domain gets
 applications configured for it, not for the seed's.
+
+Where an application must be told where a provider it needs listens, it writes ``${<capability>.host}`` and
+``${<capability>.port}`` (the provider's in-cluster Service name and port, e.g. ``${postgres.host}``), and
+``${<capability>.database}`` for the name its grant gives it (its database, user, bucket or vhost). Those are
+known only for a capability one of its needs provides.
 """
 
 from __future__ import annotations
@@ -13,6 +18,13 @@ from typing import Any
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 KNOWN = ("domain",)
+PROVIDER_FIELDS = ("host", "port", "database")
+
+
+def provider_placeholder(name: str) -> tuple[str, str] | None:
+    """``(capability, field)`` of a ``<capability>.<field>`` placeholder, None for any other name."""
+    capability, dot, field = name.rpartition(".")
+    return (capability, field) if dot and capability and field in PROVIDER_FIELDS else None
 
 
 def placeholders(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -1,0 +1,50 @@
+"""Where a provider listens is stated once, by the provider: consumers write ``${<capability>.host}``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools import RunHearth
+
+
+@pytest.fixture
+def catalog(hearth: RunHearth, tmp_path: Path) -> Path:
+    """A copy of the seed catalog to edit."""
+    out = tmp_path / "catalog"
+    assert hearth("init", str(out)).exit_code == 0
+    return out
+
+
+def test_a_renamed_provider_service_reconfigures_its_consumers(
+    hearth: RunHearth, catalog: Path, tmp_path: Path
+) -> None:
+    """Valkey's Service renamed in its own file: every consumer's configured host follows, none keeps the old."""
+    valkey = catalog / "services/db/valkey.yaml"
+    valkey.write_text(valkey.read_text() + "service_name: cache\n")
+    out = tmp_path / "build"
+    result = hearth("render", "--platform", str(catalog), "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    for consumer in ("gitlab", "harbor", "nextcloud", "n8n"):
+        values = (out / f"values/{consumer}.yaml").read_text()
+        assert "cache.db.svc.cluster.local" in values, consumer
+        assert "valkey.db.svc.cluster.local" not in values, consumer
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "message"),
+    [
+        ("${redis.host}", "${redis.host}: none of ghost's needs provides 'redis'"),
+        ("${redis.url}", "unknown placeholder ${redis.url}"),
+    ],
+)
+def test_a_placeholder_no_need_can_fill_is_refused(
+    hearth: RunHearth, catalog: Path, placeholder: str, message: str
+) -> None:
+    """Ghost needs no Valkey: asking for its host (or a field no provider states) is an error at its line."""
+    ghost = catalog / "services/content/ghost.yaml"
+    ghost.write_text(ghost.read_text().replace("https://blog.${domain}", f"https://{placeholder}"))
+    result = hearth("validate", "--platform", str(catalog))
+    assert result.exit_code == 2, result.output
+    assert "ghost.yaml:" in result.output and message in result.output, result.output
