@@ -67,7 +67,15 @@ class CapabilitySpec:
     """The Vault secrets engine issuing consumers' credentials dynamically; None: a KV entry of their own."""
     contract_role: str | None = None
     """The role the provider's pod takes in the manifest contract (``hearth.dev/role``)."""
+    credential_keys: tuple[str, ...] = ()
+    """The keys of a consumer's credential as Vault serves it (what a ``credentials`` template may name)."""
+    url: str | None = None
+    """The consumer's connection URL, over ``credential_keys`` and the grant's facts (``host``, ``port``,
+    ``database``): what ``{url}`` in a ``credentials`` template stands for."""
 
+
+LOGIN = ("username", "password")
+"""A login: the keys of the database engine's dynamic credentials and of the KV entries bootstrap writes."""
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
     "namespaces": CapabilitySpec("none", everyone_needs=True),
@@ -81,7 +89,9 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "tunnel": CapabilitySpec("none", reaches="entrypoint"),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
-    "oidc": CapabilitySpec("to-provider", grant="sso-client", scheme="http"),
+    "oidc": CapabilitySpec(
+        "to-provider", grant="sso-client", scheme="http", credential_keys=("client_id", "client_secret")
+    ),
     "logs": CapabilitySpec("to-provider", scheme="http"),
     "postgres": CapabilitySpec(
         "to-provider",
@@ -91,6 +101,8 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
         dialect=POSTGRES,
         health=pg_health,
         vault_engine="database",
+        credential_keys=LOGIN,
+        url="postgresql://{username}:{password}@{host}:{port}/{database}",
     ),
     "mysql": CapabilitySpec(
         "to-provider",
@@ -100,23 +112,55 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
         dialect=MYSQL,
         health=mysql_health,
         vault_engine="database",
+        credential_keys=LOGIN,
+        url="mysql://{username}:{password}@{host}:{port}/{database}",
     ),
+    # MongoDB and ClickHouse logins are KV entries until their bootstrap steps exist (Vault's database engine has
+    # no role for them yet; a path nothing serves would hang the consumer's agent in init).
     "mongodb": CapabilitySpec(
-        "to-provider", grant="database", scheme="mongodb", dump=MONGO_DUMP, health=mongo_health, vault_engine="database"
+        "to-provider",
+        grant="database",
+        scheme="mongodb",
+        dump=MONGO_DUMP,
+        health=mongo_health,
+        credential_keys=LOGIN,
+        url="mongodb://{username}:{password}@{host}:{port}/{database}",
     ),
-    "clickhouse": CapabilitySpec("to-provider", grant="database", scheme="http", dump=CLICKHOUSE_DUMP),
+    "clickhouse": CapabilitySpec(
+        "to-provider", grant="database", scheme="http", dump=CLICKHOUSE_DUMP, credential_keys=LOGIN
+    ),
+    # The ACL user and its password are a KV entry the bootstrap writes (hearth.bootstrap.keyvalue).
     "redis": CapabilitySpec(
-        "to-provider", grant="acl-user", scheme="redis", health=redis_health, vault_engine="database"
+        "to-provider",
+        grant="acl-user",
+        scheme="redis",
+        health=redis_health,
+        credential_keys=LOGIN,
+        url="redis://{username}:{password}@{host}:{port}",
     ),
     # The node log collector (Grafana Alloy): hearth renders its configuration, pushing to the ``logs`` provider.
     "log-collector": CapabilitySpec("none", contract_role="log-collector"),
     # Dashboards that query the logs store as a data source (Grafana reading Loki): a flow, not a deploy order,
     # since the logs store itself is deployed after the monitoring stack it is scraped by.
     "dashboards": CapabilitySpec("none", reaches="logs"),
-    "s3": CapabilitySpec("to-provider", grant="bucket", scheme="http"),
-    "amqp": CapabilitySpec("to-provider", grant="vhost", scheme="amqp", health=amqp_health, vault_engine="rabbitmq"),
+    # The bucket's user: an access key pair the bootstrap writes to the consumer's KV entry (hearth.bootstrap.s3).
+    "s3": CapabilitySpec(
+        "to-provider", grant="bucket", scheme="http", credential_keys=("access_key_id", "secret_access_key", "bucket")
+    ),
+    # The vhost's user, a KV entry the bootstrap writes (hearth.bootstrap.rabbitmq); ``database`` is the vhost.
+    "amqp": CapabilitySpec(
+        "to-provider",
+        grant="vhost",
+        scheme="amqp",
+        health=amqp_health,
+        credential_keys=LOGIN,
+        url="amqp://{username}:{password}@{host}:{port}/{database}",
+    ),
     "container-registry": CapabilitySpec("to-provider", scheme="https"),
-    "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp"),
+    "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp", credential_keys=LOGIN),
+    # Syncs Vault entries into the Kubernetes Secrets an upstream chart reads (External Secrets Operator): its
+    # ExternalSecrets, SecretStores and generators are deployed after it.
+    "secret-sync": CapabilitySpec("none", crd_groups=("external-secrets.io", "generators.external-secrets.io")),
     # An identity service of a tool suite (JetBrains Hub for YouTrack and TeamCity): its REST auth API.
     "hub-auth": CapabilitySpec("to-provider", scheme="http"),
     # A git forge its consumers clone from and log in through (GitLab for Coder): HTTP(S) git and OAuth.

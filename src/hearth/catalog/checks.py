@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.component import Component
+from hearth.catalog.credential_checks import credential_errors
 from hearth.catalog.fields import Port
 from hearth.catalog.placeholders import KNOWN, PROVIDER_FIELDS, placeholders, provider_placeholder
 from hearth.catalog.platform import Platform, SystemPod
@@ -231,6 +232,7 @@ def catalog_errors(
     errors += _reference_errors(components, docs, broken)
     errors += _wiring_errors(components, docs)
     errors += public_tcp_errors(components, docs)
+    errors += credential_errors(components, docs)
     if platform is not None and platform_doc is not None:
         errors += [platform_doc.error(loc, message) for loc, message in platform_problems(platform)]
         errors += _namespace_errors(platform, components, docs)

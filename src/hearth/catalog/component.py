@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from hearth.catalog.credentials import Credential
 from hearth.catalog.fields import (
     Capability,
     Cron,
@@ -382,6 +383,9 @@ class Component(Strict):
     backup: Backup | None = None
     """how its data is backed up (none: no stated backup)."""
     secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")
+    credentials: list[Credential] = Field(
+        default=[], description="how it takes each credential from Vault (hearth.catalog.credentials)"
+    )
     security: Security = Security()
     """the identity it runs as, where it may write, and stated exceptions."""
     command: list[str] = []

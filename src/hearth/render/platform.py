@@ -25,6 +25,7 @@ from hearth.render.model import ChartRender, Manifest, RenderedPlatform, Upstrea
 from hearth.render.network import namespace_policies, render_network
 from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
 from hearth.render.provider_grants import render_provider_grants
+from hearth.render.secret_sync import render_secret_sync
 from hearth.render.secrets import vault_policy, vault_role
 from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
 from hearth.render.workload import pod_disruption_budget, render_workload
@@ -59,6 +60,7 @@ MANIFEST_RENDERERS: list[ManifestRenderer] = [
     render_service_monitor,
     render_prometheus_rule,
     render_component_backup,
+    render_secret_sync,
 ]
 """The per-component renderers after the workload and its policies, in chart order; the golden tests iterate it."""
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component
+from hearth.render.credentials import Delivered, deliver, source_of
 from hearth.resolve import Grant, Resolved, provider_endpoint
 
 INJECT = "vault.hashicorp.com"
@@ -29,8 +30,6 @@ def secret_path(grant: Grant, component: Component) -> str:
     engine = CAPABILITIES[grant.capability].vault_engine
     if engine == "database":
         return f"database/creds/{grant.provider}-{component.name}"
-    if engine == "rabbitmq":
-        return f"rabbitmq/creds/{component.name}"
     return f"kv/data/{component.namespace}/{component.name}/{grant.capability}"
 
 
@@ -91,10 +90,24 @@ def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str,
         f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
         f"{INJECT}/agent-pre-populate": "true",
     }
-    for file, path in paths.items():
-        annotations[f"{INJECT}/agent-inject-secret-{file}"] = path
-        annotations[f"{INJECT}/agent-inject-template-{file}"] = env_file_template(path)
+    annotations |= delivered(resolved, component).annotations
     return annotations, [token_volume()]
+
+
+def delivered(resolved: Resolved, component: Component) -> Delivered:
+    """Every credential of the component as its catalog ``credentials`` deliver it (a ``key=value`` file under
+    ``/vault/secrets/<source>`` for those it states nothing about); ``secret`` deliveries are synced Secrets
+    (:mod:`hearth.render.secret_sync`), not agent files."""
+    out = Delivered()
+    stated = {c.source: c for c in component.credentials}
+    for file, path in secret_paths(resolved, component).items():
+        credential = stated.get(file)
+        if credential is None:
+            out.annotations[f"{INJECT}/agent-inject-secret-{file}"] = path
+            out.annotations[f"{INJECT}/agent-inject-template-{file}"] = env_file_template(path)
+        elif credential.delivery != "secret":
+            deliver(credential, source_of(resolved, component, file, path), out)
+    return out
 
 
 def token_volume() -> dict[str, Any]:
@@ -115,14 +128,14 @@ def policy_text(owner: str, paths: Iterable[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def kubernetes_role(name: str, namespace: str) -> dict[str, Any]:
-    """The Kubernetes auth role binding ServiceAccount ``namespace/name`` to the policy of the same name.
+def kubernetes_role(name: str, namespace: str, accounts: Iterable[str] = ()) -> dict[str, Any]:
+    """The Kubernetes auth role binding ServiceAccount ``namespace/name`` (and ``accounts``) to the policy ``name``.
 
     Tokens must have audience ``vault``: the projected token of :func:`token_volume`, never the automounted one.
     """
     return {
         "name": name,
-        "bound_service_account_names": [name],
+        "bound_service_account_names": [name, *accounts],
         "bound_service_account_namespaces": [namespace],
         "audience": "vault",
         "token_policies": [name],
@@ -136,5 +149,7 @@ def vault_policy(resolved: Resolved, component: Component) -> str:
 
 
 def vault_role(component: Component) -> dict[str, Any]:
-    """The Kubernetes auth role binding the component's ServiceAccount to its policy."""
-    return kubernetes_role(component.name, component.namespace)
+    """The Kubernetes auth role binding the component's ServiceAccount to its policy, and the one its synced
+    Secrets' store logs in as (``<name>-secret-sync``, :mod:`hearth.render.secret_sync`) when it has any."""
+    synced = any(c.delivery == "secret" for c in component.credentials)
+    return kubernetes_role(component.name, component.namespace, [f"{component.name}-secret-sync"] if synced else [])

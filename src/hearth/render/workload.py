@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component, Image, Port, Sidecar
+from hearth.render.credentials import wrapped
 from hearth.render.defaults import (
     container_security_context,
     exception_annotations,
@@ -14,7 +15,7 @@ from hearth.render.defaults import (
 )
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
-from hearth.render.secrets import vault_injection
+from hearth.render.secrets import delivered, vault_injection
 from hearth.resolve import HEARTH_POD, Resolved, selector_labels, standard_labels
 
 
@@ -80,7 +81,12 @@ def pod_template(resolved: Resolved, component: Component) -> dict[str, Any]:
         mounts.append({"name": "data", "mountPath": component.storage.mount_path})
     vault_annotations, vault_volumes = vault_injection(resolved, component)
     volumes += vault_volumes
-    main = _container(component.name, component.image, component.args, component.env, main_ports, component.command)
+    credentials = delivered(resolved, component)
+    command, args = component.command, component.args
+    if credentials.sourced:  # env deliveries: a wrapper sources the agent's files, then runs the entrypoint
+        command, args = wrapped([*component.command, *component.args], credentials.sourced), []
+    env = {**component.env, **credentials.env}
+    main = _container(component.name, component.image, args, env, main_ports, command)
     main.update(probes(component.health, component.startup_seconds))
     main["resources"] = _resources(component.resources)
     main["securityContext"] = container_security_context(component, component.name)

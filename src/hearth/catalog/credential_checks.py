@@ -1,0 +1,78 @@
+"""Rules for ``credentials``: each names a credential the component has, in a delivery its install can take.
+
+A source is ``app`` or the capability of a grant the component gets from one of its needs (a provider whose
+capability has a ``grant`` other than its Vault role); a template names only that capability's
+``credential_keys`` and the connection facts (``url`` only where the capability composes one). ``secret`` is for
+upstream charts and needs a ``secret-sync`` provider in the catalog; the agent's deliveries are for pods hearth
+renders, and ``env`` wraps the component's ``command``, which must then be stated.
+"""
+
+from __future__ import annotations
+
+from hearth.capabilities import CAPABILITIES
+from hearth.catalog.component import Component
+from hearth.catalog.credentials import APP, FACTS, placeholders
+from hearth.catalog.yamlsource import CatalogError, Located
+
+
+def granted(component: Component, components: dict[str, Component]) -> set[str]:
+    """The capabilities whose grants the component holds (besides its Vault role): its credentials' sources."""
+    out = set()
+    for need in component.needs:
+        provider = components.get(need)
+        for capability in provider.capabilities() if provider is not None else set():
+            grant = CAPABILITIES[capability].grant
+            if grant is not None and grant != "vault-role":
+                out.add(capability)
+    return out
+
+
+def _problems(component: Component, components: dict[str, Component]) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    sources = granted(component, components)
+    syncing = any("secret-sync" in c.capabilities() for c in components.values())
+    seen: set[str] = set()
+    secrets: set[str] = set()
+    for i, credential in enumerate(component.credentials):
+        loc: tuple[str | int, ...] = ("credentials", i)
+        if credential.source != APP and credential.source not in sources:
+            known = ", ".join(sorted({APP, *sources}))
+            problems.append(((*loc, "source"), f"{credential.source!r} is not a credential it has (has: {known})"))
+            continue
+        if credential.source in seen:
+            problems.append(((*loc, "source"), f"{credential.source!r} is delivered twice"))
+        seen.add(credential.source)
+        chart = component.install.method == "chart"
+        if chart != (credential.delivery == "secret"):
+            where = (
+                "an upstream chart takes only delivery secret" if chart else "delivery secret is for upstream charts"
+            )
+            problems.append(((*loc, "delivery"), where))
+        if credential.delivery == "secret" and not syncing:
+            problems.append(((*loc, "delivery"), "delivery secret needs a provider of secret-sync in the catalog"))
+        if credential.secret is not None:
+            if credential.secret in secrets:
+                problems.append(((*loc, "secret"), f"Secret {credential.secret!r} is named twice"))
+            secrets.add(credential.secret)
+        if credential.delivery == "env" and not component.command:
+            problems.append(((*loc, "delivery"), "delivery env wraps 'command': state the image's entrypoint there"))
+        if credential.source == APP:
+            continue
+        spec = CAPABILITIES[credential.source]
+        allowed = set(spec.credential_keys) | set(FACTS) - ({"url"} if spec.url is None else set())
+        for name, template in credential.variables.items():
+            unknown = [p for p in placeholders(template) if p not in allowed]
+            if unknown:
+                known = ", ".join(sorted(allowed))
+                message = f"{{{unknown[0]}}} is neither a key of the credential nor a fact (has: {known})"
+                problems.append(((*loc, "variables", name), message))
+    return problems
+
+
+def credential_errors(components: dict[str, Component], docs: dict[str, Located]) -> list[CatalogError]:
+    """Every ``credentials`` entry that names a credential the component lacks or a delivery it cannot take."""
+    return [
+        docs[name].error(loc, message)
+        for name in sorted(components)
+        for loc, message in _problems(components[name], components)
+    ]

@@ -1,0 +1,73 @@
+"""How a component takes each of its credentials from Vault (``credentials:`` in a component file).
+
+A component's credentials are its grants (a database login, an ACL user, a bucket's keys: one per capability it
+needs a provider of) and its own KV entry (``app``). By default each is a ``key=value`` file the Vault agent
+writes to ``/vault/secrets/<source>``; most images read environment variables instead, so the catalog states per
+credential how the application takes it:
+
+* ``file``: the application reads ``/vault/secrets/<source>`` itself, as ``NAME=value`` lines of ``variables``
+  (all of the credential's keys when none are given);
+* ``file-env``: one file per variable holding only its value, and the variable ``NAME`` set to that file's path
+  (the ``*_FILE`` convention: ``POSTGRES_PASSWORD_FILE=/vault/secrets/postgres-postgres-password-file``);
+* ``env``: the agent writes ``/vault/secrets/<source>.env`` (``export NAME='value'`` lines) and a wrapper
+  entrypoint sources it before ``exec``-ing the component's ``command`` (which must then be the image's
+  entrypoint and command, stated with a source), so the variables never appear in the pod spec;
+* ``secret``: for an upstream chart that reads only Kubernetes Secrets, a Secret of that name synced from Vault by
+  the ``secret-sync`` provider (External Secrets Operator), each ``variables`` entry one key of it: the named
+  exception to "no Kubernetes Secrets for application credentials".
+
+A variable's value is a template: ``{field}`` placeholders name the credential's keys (``username``, ``password``
+for a database login: a capability's ``credential_keys``; any key of the ``app`` entry) or the connection facts
+of the grant (``host``, ``port``, ``database``, and ``url``, the capability's connection URL composed in
+``hearth.capabilities``); other text is kept as it is. ``hearth.catalog.checks`` checks the source and the
+placeholders against the component's grants.
+"""
+
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from hearth.catalog.fields import Name, Strict
+
+Delivery = Literal["file", "file-env", "env", "secret"]
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+PLACEHOLDER = re.compile(r"(?<!\$)\{([a-z_][a-z0-9_]*)\}")
+FACTS = ("host", "port", "database", "url")
+"""The connection facts a variable may name besides the credential's own keys."""
+APP = "app"
+"""The source naming the component's own KV entry (``kv/<namespace>/<name>/app``)."""
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{field}`` names a variable's template uses, in order."""
+    return PLACEHOLDER.findall(template)
+
+
+class Credential(Strict):
+    """How the component takes one credential: from which grant (or ``app``), delivered how, as which variables."""
+
+    source: Name = Field(description="the capability of a grant the component holds, or 'app' (its own KV entry)")
+    delivery: Delivery
+    variables: dict[str, str] = Field(
+        default={},
+        description="variable (or Secret key, or file line) -> a template of {field} placeholders",
+    )
+    secret: Name | None = Field(default=None, description="delivery secret: the Secret the upstream chart reads")
+    cite: str = Field(default="", description="where the image or chart documents these names")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Credential:
+        for name in self.variables:
+            if not re.match(ENV_NAME, name):
+                raise ValueError(f"variable {name!r} is not an environment variable or Secret key name")
+        if self.delivery == "secret" and self.secret is None:
+            raise ValueError("delivery secret needs 'secret': the name of the Secret the chart reads")
+        if self.delivery != "secret" and self.secret is not None:
+            raise ValueError("'secret' belongs to delivery secret")
+        if self.delivery in ("file-env", "env", "secret") and not self.variables:
+            raise ValueError(f"delivery {self.delivery} needs 'variables'")
+        return self
