@@ -20,6 +20,7 @@ def test_check_json_on_a_small_valid_platform_names_seven_sections(hearth: RunHe
         "statements",
         "north_south",
         "observability",
+        "secrets",
     ]
     assert report["failed"] is (result.exit_code == 1)
 

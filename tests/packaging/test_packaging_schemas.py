@@ -3,7 +3,7 @@
 Validators are built once per (kind, apiVersion) over the schema files bundled in kubernetes_validate, which is
 what ``kubernetes_validate.validate(doc, "1.28.0", strict=True)`` does per call, without re-reading the JSON
 for every document. A missing schema fails the test, except for the custom resources listed in CRD_GROUPS (other
-tests validate those against their CRD models).
+tests validate those against their CRD models or CRDs).
 """
 
 from __future__ import annotations
@@ -24,7 +24,17 @@ KUBERNETES_VERSION = "1.28.0"
 SCHEMA_DIR = (
     Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"v{KUBERNETES_VERSION}-local-strict"
 )
-CRD_GROUPS = frozenset({"cert-manager.io", "monitoring.coreos.com", "velero.io", "traefik.io"})
+# external-secrets.io and generators.external-secrets.io: tests/render/test_secret_sync.py, against the CRDs.
+CRD_GROUPS = frozenset(
+    {
+        "cert-manager.io",
+        "monitoring.coreos.com",
+        "velero.io",
+        "traefik.io",
+        "external-secrets.io",
+        "generators.external-secrets.io",
+    }
+)
 
 
 class SchemaMissing(Exception):

@@ -29,6 +29,8 @@ BASELINE = {
     "north_south": "pass",
     # the database's metrics have no alert, no log collector runs, no backup is alerted about
     "observability": "warn",
+    # no Vault reads, no named Secrets, no plaintext credential in the hand-written build
+    "secrets": "pass",
 }
 
 

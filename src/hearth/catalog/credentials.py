@@ -23,7 +23,6 @@ of the grant (``host``, ``port``, ``database``, and ``url``, the capability's co
 placeholders against the component's grants.
 """
 
-
 from __future__ import annotations
 
 import re

@@ -1,0 +1,58 @@
+"""Secrets: every Vault path a pod or a synced Secret reads is served, every Secret a chart or pod names is
+created, and no plaintext credential is anywhere in the build (read from the rendered files only).
+
+Vault's side comes from ``vault/`` and ``grants/`` (:mod:`~hearth.verify.secrets.vault`), the readers from the
+manifests and the upstream charts' values (:mod:`~hearth.verify.secrets.consumers`), the named Secrets from the
+same (:mod:`~hearth.verify.secrets.named`), and the scan covers every file (:mod:`~hearth.verify.secrets.plaintext`).
+The ExternalSecrets are reported as the seed's named exception to "no Kubernetes Secrets for app credentials".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from hearth.verify.build.model import Build
+from hearth.verify.secrets.consumers import agent_reads, synced_reads
+from hearth.verify.secrets.named import named_secrets, synced_exceptions
+from hearth.verify.secrets.plaintext import scan_build
+from hearth.verify.secrets.report import Secrets
+from hearth.verify.secrets.vault import read_vault_side
+
+__all__ = ["Secrets", "audit_secrets"]
+
+
+def _values(build: Build) -> dict[str, tuple[str, Any]]:
+    """Upstream release name -> (namespace, its values), from ``values/<release>.yaml`` and the releases."""
+    out: dict[str, tuple[str, Any]] = {}
+    namespaces = {r.name: r.namespace for r in build.releases}
+    directory = build.root / "values"
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        out[path.stem] = (namespaces.get(path.stem, ""), data)
+    return out
+
+
+def audit_secrets(build: Build) -> Secrets:
+    """The secrets section of ``hearth check`` for one build."""
+    side = read_vault_side(build.root)
+    values = _values(build)
+    files, findings = scan_build(build.root)
+    section = Secrets(
+        reads=agent_reads(build, side, values) + synced_reads(build, side),
+        named=named_secrets(build, values),
+        synced=synced_exceptions(build),
+        files_scanned=files,
+        plaintext=findings,
+    )
+    operator = sorted({r.path for r in section.reads if r.server == "operator" and not r.problem})
+    if operator:
+        section.notes.append(
+            f"{len(operator)} KV entries no grant writes (the components' own, read as they are): the operator "
+            "writes them, or they are generated"
+        )
+    return section

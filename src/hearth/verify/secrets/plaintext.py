@@ -1,0 +1,101 @@
+"""A scan of every file of a build for plaintext credentials: nothing secret is ever written under ``build/``.
+
+Three kinds of finding, each with the file and line (never the value: the report must not leak it either):
+
+* a private key block (``-----BEGIN ... PRIVATE KEY-----``);
+* a token of a known format: AWS access key ids, GitHub, GitLab and Slack tokens, Vault/OpenBao service and
+  batch tokens (``hvs.``, ``hvb.``, ``s.``-less forms are too short to tell), JSON Web Tokens, Google API keys,
+  Stripe live keys;
+* a high-entropy value under a secret-like key (``password``, ``secret``, ``token``, ``api_key``,
+  ``access_key``, ``private_key``, ``credential``): a value of at least 16 characters, with letters and digits,
+  no spaces, no template (``{{``), placeholder or path, and a Shannon entropy of at least 3.5 bits per character.
+  References (``kv/...``, ``database/creds/...``, ``/vault/secrets/...``), Secret names and environment variable
+  names are not values and are never flagged.
+
+Patterns: gitleaks' default rules (github.com/gitleaks/gitleaks config/gitleaks.toml) for the token formats.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+TOKENS: dict[str, re.Pattern[str]] = {
+    "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    "AWS access key id": re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b"),
+    "GitHub token": re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{82}\b"),
+    "GitLab token": re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+    "Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+    "Vault token": re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{24,}\b"),
+    "JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    "Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    "Stripe live key": re.compile(r"\b[rs]k_live_[0-9A-Za-z]{24,}\b"),
+}
+SECRET_KEY = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)", re.I)
+# key: value (YAML), "key": "value" (JSON), key=value / key = "value" (env, ini, HCL, properties), export key=value.
+ASSIGNMENT = re.compile(
+    r"""^\s*(?:export\s+|-\s+)?["']?([A-Za-z0-9_.\-]+)["']?\s*[:=]\s*["']?([^"'\s,#]+)["']?\s*,?\s*$"""
+)
+MIN_LENGTH = 16
+MIN_ENTROPY = 3.5
+REFERENCE = re.compile(
+    r"^(kv|database|pki\w*|secret|auth|sys)/|^/|\{\{|\$\{|\$\(|^[a-z][a-z0-9]*(-[a-z0-9]+)+$|^[A-Z0-9_]+$"
+)
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy of ``text`` in bits per character."""
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _high_entropy(value: str) -> bool:
+    return (
+        len(value) >= MIN_LENGTH
+        and not REFERENCE.search(value)
+        and any(c.isalpha() for c in value)
+        and any(c.isdigit() for c in value)
+        and entropy(value) >= MIN_ENTROPY
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A plaintext credential: where (file, 1-based line) and what kind; never the value."""
+
+    file: str
+    line: int
+    kind: str
+
+    def to_json(self) -> dict[str, object]:
+        """Stable JSON shape."""
+        return {"file": self.file, "line": self.line, "kind": self.kind}
+
+
+def scan_text(rel: str, text: str) -> list[Finding]:
+    """The findings of one file's text."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = [Finding(rel, number, kind) for kind, pattern in TOKENS.items() if pattern.search(line)]
+        out += tokens
+        found = ASSIGNMENT.match(line)
+        if not tokens and found and SECRET_KEY.search(found.group(1)) and _high_entropy(found.group(2)):
+            out.append(Finding(rel, number, f"high-entropy value under {found.group(1)!r}"))
+    return out
+
+
+def scan_build(root: Path) -> tuple[int, list[Finding]]:
+    """(files scanned, findings) over every regular file under ``root`` (binary files: their text parts)."""
+    files = 0
+    out: list[Finding] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        files += 1
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        out += scan_text(path.relative_to(root).as_posix(), text)
+    return files, out

@@ -1,0 +1,95 @@
+"""The secrets section's record: every Vault read and what serves it, every named Secret and what creates it,
+the synced-Secret exception, and the plaintext scan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rich.table import Table
+
+from hearth.verify.secrets.consumers import Read
+from hearth.verify.secrets.named import NamedSecret
+from hearth.verify.secrets.plaintext import Finding
+
+
+@dataclass
+class Secrets:
+    """Section 8 of ``hearth check``: fails on a Vault read nothing serves (or no role grants), a named Secret
+    nothing creates, or a plaintext credential in the build."""
+
+    reads: list[Read] = field(default_factory=list)
+    named: list[NamedSecret] = field(default_factory=list)
+    synced: list[str] = field(default_factory=list)
+    files_scanned: int = 0
+    plaintext: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unserved(self) -> list[Read]:
+        """Reads that would hang or fail: no role, no grant of read, nothing serving the path."""
+        return [r for r in self.reads if r.problem]
+
+    @property
+    def missing(self) -> list[NamedSecret]:
+        """Named Secrets nothing in the build creates."""
+        return [s for s in self.named if not s.created_by]
+
+    @property
+    def failed(self) -> bool:
+        """Any unserved read, missing Secret or plaintext credential."""
+        return bool(self.unserved or self.missing or self.plaintext)
+
+    def summary(self) -> str:
+        """One line."""
+        served = Counter(r.server for r in self.reads if not r.problem)
+        return (
+            f"{len(self.reads)} Vault reads, {len(self.unserved)} unserved ({served['dynamic']} dynamic, "
+            f"{served['grant']} written by grants, {served['operator']} operator KV); {len(self.named)} named "
+            f"Secrets, {len(self.missing)} created by nothing; {len(self.synced)} synced from Vault (exception); "
+            f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files"
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Stable JSON shape."""
+        return {
+            "failed": self.failed,
+            "summary": self.summary(),
+            "reads": [r.to_json() for r in self.reads],
+            "unserved": [r.to_json() for r in self.unserved],
+            "named_secrets": [s.to_json() for s in self.named],
+            "missing_secrets": [s.to_json() for s in self.missing],
+            "synced_exception": {
+                "statement": "no Kubernetes Secrets for app credentials",
+                "exception": "Secrets synced from Vault for upstream charts that read only Kubernetes Secrets",
+                "secrets": self.synced,
+            },
+            "files_scanned": self.files_scanned,
+            "plaintext": [f.to_json() for f in self.plaintext],
+            "notes": self.notes,
+        }
+
+    def tables(self) -> Iterator[Table]:
+        """The failing reads, the missing Secrets, the plaintext findings (each only when there are any)."""
+        if self.unserved:
+            table = Table(title="Vault reads nothing serves", title_justify="left")
+            for column in ("Reader", "Role", "Path", "Problem"):
+                table.add_column(column)
+            for read in self.unserved:
+                table.add_row(read.reader, read.role, read.path, read.problem)
+            yield table
+        if self.missing:
+            table = Table(title="Secrets named but created by nothing", title_justify="left")
+            for column in ("Secret", "Named in", "Key"):
+                table.add_column(column)
+            for secret in self.missing:
+                table.add_row(f"{secret.namespace}/{secret.name}", secret.where, secret.key)
+            yield table
+        if self.plaintext:
+            table = Table(title="Plaintext credentials", title_justify="left")
+            for column in ("File", "Line", "Kind"):
+                table.add_column(column)
+            for finding in self.plaintext:
+                table.add_row(finding.file, str(finding.line), finding.kind)
+            yield table
