@@ -39,6 +39,7 @@ from hearth.verify.findings import (
 )
 from hearth.verify.observability import audit_observability
 from hearth.verify.secrets import audit_secrets
+from hearth.verify.secrets.report import secrets_findings
 from hearth.verify.statements import audit_statements
 from hearth.verify.zero_trust import audit_zero_trust
 from hearth.verify.zero_trust.north_south import audit_north_south
@@ -127,7 +128,13 @@ AUDITS: tuple[Audit, ...] = (
         lambda s: bool(s.warnings),
         findings=observability_findings,
     ),
-    Audit("secrets", "8. Secrets", lambda build, _: audit_secrets(build), lambda s: bool(s.notes)),
+    Audit(
+        "secrets",
+        "8. Secrets",
+        lambda build, _: audit_secrets(build),
+        lambda s: bool(s.notes),
+        findings=secrets_findings,
+    ),
 )
 SECTIONS = tuple(audit.key for audit in AUDITS)
 TITLES = {audit.key: audit.title for audit in AUDITS}

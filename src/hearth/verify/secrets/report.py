@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.table import Table
 
+from hearth.verify.findings import FAIL, WARN
+from hearth.verify.findings import Finding as Finding_
 from hearth.verify.secrets.consumers import Read
 from hearth.verify.secrets.named import NamedSecret
 from hearth.verify.secrets.plaintext import Finding
@@ -93,3 +96,42 @@ class Secrets:
             for finding in self.plaintext:
                 table.add_row(finding.file, str(finding.line), finding.kind)
             yield table
+
+
+def secrets_findings(section: Any) -> list[Finding_]:
+    """Unserved reads, Secrets nothing creates and plaintext credentials (failures); unwritten KV (a warning)."""
+    out = [
+        Finding_(FAIL, "secrets", f"{r.reader} -> {r.path}", r.problem, _read_fix(r.problem)) for r in section.unserved
+    ]
+    out += [
+        Finding_(
+            FAIL,
+            "secrets",
+            f"Secret {s.namespace}/{s.name}",
+            f"named by {s.where} ({s.key}) but created by nothing",
+            "deliver the credential as a synced Secret (credentials: delivery secret), or give the consumer the need "
+            "whose grant it is",
+        )
+        for s in section.missing
+    ]
+    out += [
+        Finding_(
+            FAIL,
+            "secrets",
+            f"{f.file}:{f.line}",
+            f"plaintext credential ({f.kind})",
+            "move it into Vault and render a reference to it",
+        )
+        for f in section.plaintext
+    ]
+    out += [
+        Finding_(WARN, "secrets", "KV entries", note, "write them into Vault before deploying")
+        for note in section.notes
+    ]
+    return out
+
+
+def _read_fix(problem: str) -> str:
+    if problem.startswith("nothing serves"):
+        return "read the path the provider's grant writes (capabilities.py vault_engine), or render its engine role"
+    return "render the Vault role and a policy reading the path for the reader's ServiceAccount"
