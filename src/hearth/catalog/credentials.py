@@ -50,7 +50,10 @@ class Credential(Strict):
     """How the component takes one credential: from which grant (or ``app``), delivered how, as which variables."""
 
     source: Name = Field(description="the capability of a grant the component holds, or 'app' (its own KV entry)")
-    delivery: Delivery
+    delivery: Delivery = Field(
+        description="file: the agent's key=value file; file-env: a *_FILE variable per value; env: variables a "
+        "wrapper entrypoint sources; secret: a Kubernetes Secret synced from Vault (upstream charts only)"
+    )
     variables: dict[str, str] = Field(
         default={},
         description="variable (or Secret key, or file line) -> a template of {field} placeholders",
