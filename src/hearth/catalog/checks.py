@@ -68,12 +68,22 @@ def component_problems(c: Component) -> list[Problem]:
     if c.install.method == "hearth" and c.metrics is not None and c.metrics.scraped_by == "chart":
         problems.append((("metrics", "scraped_by"), "chart is for components installed from an upstream chart"))
     containers = {c.name, *(s.name for s in c.sidecars)}
+    with_health = {c.name} if c.health else set()
+    with_health |= {s.name for s in c.sidecars if s.health}
     for i, exception in enumerate(c.security.exceptions):
         if exception.container is not None and exception.container not in containers:
             problems.append(
                 (
                     ("security", "exceptions", i, "container"),
                     f"names container {exception.container!r}, which is neither the component nor one of its sidecars",
+                )
+            )
+        elif exception.kind == "no-probe" and (exception.container is None or exception.container in with_health):
+            problems.append(
+                (
+                    ("security", "exceptions", i, "container"),
+                    "a no-probe exception names the one container without a health check"
+                    + (f"; {exception.container!r} has one" if exception.container else ""),
                 )
             )
     if c.install.method == "chart" and c.security.api_access:

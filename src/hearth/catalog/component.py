@@ -227,10 +227,16 @@ SAFE_SYSCTLS = frozenset(
 
 
 class SecurityException(Strict):
-    """A stated departure from the restricted securityContext, with the reason it is needed."""
+    """A stated departure from the restricted securityContext, with the reason it is needed.
 
-    kind: Literal["run-as-root", "capability", "writable-root-filesystem", "host-path", "privileged"]
-    """which restriction is lifted (run-as-root, capability, writable-root-filesystem, host-path, privileged)."""
+    ``no-probe`` is the one departure that is not a securityContext's: a container with nothing to probe (no port,
+    no tool in its image to observe the daemon) runs without liveness and readiness probes; it names its container
+    and the reason, which the rendered workload carries so the compliance audit reads it as a stated exception.
+    """
+
+    kind: Literal["run-as-root", "capability", "writable-root-filesystem", "host-path", "privileged", "no-probe"]
+    """which restriction is lifted (run-as-root, capability, writable-root-filesystem, host-path, privileged), or
+    no-probe: the container runs without liveness/readiness probes."""
     value: str | None = None
     """what exactly (the capability, the host path)."""
     container: Name | None = Field(default=None, description="the one container it applies to (default: all)")

@@ -19,9 +19,9 @@ def catalog_counts(catalog: Catalog) -> str:
     apart = ""
     if outside:
         where = ", ".join(sorted(set(outside)))
-        apart = f" ({len(outside)} of them in unmanaged {where})"
+        apart = f" ({len(outside)} of the components in unmanaged {where})"
     return (
-        f"{len(catalog.components)} components{apart} in {len(managed)} managed namespaces, "
+        f"{len(catalog.components)} components in {len(managed)} managed namespaces{apart}, "
         f"{len(catalog.platform.nodes)} nodes"
     )
 

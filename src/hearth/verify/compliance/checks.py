@@ -117,15 +117,25 @@ def resources(pod: PodTemplate, kind: str) -> FeatureStatus:
 
 
 def probes(pod: PodTemplate) -> FeatureStatus:
-    """Liveness and readiness probes on every container of a long-running workload."""
+    """Liveness and readiness probes on every container of a long-running workload; a container without them is
+    an exception when the workload states ``hearth.dev/exception-no-probe.<container>`` (nothing to probe)."""
     if not pod.long_running:
         return FeatureStatus(NA, "not a long-running workload")
-    lacking = []
+    stated = _exceptions(pod)
+    lacking, excused = [], []
     for container in pod.containers(init=False):
+        name = str(container.get("name", "?"))
         missing = [p for p in ("livenessProbe", "readinessProbe") if not container.get(p)]
-        if missing:
-            lacking.append(f"{container.get('name', '?')}: no {'/'.join(missing)}")
-    return FeatureStatus(FAIL, "; ".join(lacking)) if lacking else FeatureStatus(PASS)
+        if not missing:
+            continue
+        reason = stated.get(f"no-probe.{name}") or stated.get("no-probe")
+        if reason:
+            excused.append(f"{name}: exception-no-probe: {reason}")
+        else:
+            lacking.append(f"{name}: no {'/'.join(missing)}")
+    if lacking:
+        return FeatureStatus(FAIL, "; ".join(lacking))
+    return FeatureStatus(EXCEPTION, "; ".join(excused)) if excused else FeatureStatus(PASS)
 
 
 def service_account(pod: PodTemplate, build: Build) -> tuple[FeatureStatus, str | None]:
