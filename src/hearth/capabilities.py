@@ -72,6 +72,8 @@ class CapabilitySpec:
     url: str | None = None
     """The consumer's connection URL, over ``credential_keys`` and the grant's facts (``host``, ``port``,
     ``database``): what ``{url}`` in a ``credentials`` template stands for."""
+    shared_secret: bool = False
+    """Both ends hold each consumer's credential (an OIDC client secret): the provider reads it from Vault too."""
 
 
 LOGIN = ("username", "password")
@@ -90,7 +92,11 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     "oidc": CapabilitySpec(
-        "to-provider", grant="sso-client", scheme="http", credential_keys=("client_id", "client_secret")
+        "to-provider",
+        grant="sso-client",
+        scheme="http",
+        credential_keys=("client_id", "client_secret"),
+        shared_secret=True,
     ),
     "logs": CapabilitySpec("to-provider", scheme="http"),
     "postgres": CapabilitySpec(

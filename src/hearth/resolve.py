@@ -384,6 +384,9 @@ def resolve(catalog: Catalog) -> Resolved:
                         result.flows.append(Flow(pod.key, provider_pod.key, port, f"needs {need} ({capability})"))
                 # from-provider (the router reaching a web app) is made once, for every web app, in _platform_flows.
 
+    grants, flows = _sso_wiring(result, pods_by_component)
+    result.grants += grants
+    result.flows += flows
     result.flows += _platform_flows(result, pods_by_component, providers_of)
     result.flows += _reaches_flows(result, pods_by_component, providers_of)
     from hearth.dumps import dump_jobs  # dumps reads the pods resolved so far, from this module's records
@@ -394,6 +397,53 @@ def resolve(catalog: Catalog) -> Resolved:
     result.flows = _dedupe(result.flows)
     result.external = _external_flows(result, pods_by_component)
     return result
+
+
+SSO_MODE_GRANT = {"oidc": "sso-client"}
+"""The grant an app's ``web.sso`` mode takes from the platform's identity provider (forward-auth and ldap need no
+client of their own: the outposts serve them)."""
+
+
+def _sso_wiring(result: Resolved, pods_by_component: dict[str, list[Pod]]) -> tuple[list[Grant], list[Flow]]:
+    """The grant and flows of each web app's login through the platform's ``sso.provider``, without a need.
+
+    Logging in through the identity provider is wiring, not deploy order (an app configured for OIDC starts without
+    it and logs in once it is up), so an app's ``web.sso`` gets its client grant and its client pod's connection
+    to the provider (the OIDC back channel: token, userinfo and keys) whether or not its ``needs`` name the
+    provider. A grant its needs already made is not made twice.
+    """
+    comps = result.catalog.components
+    idp = comps.get(result.catalog.platform.sso.provider)
+    if idp is None:
+        return [], []
+    have = {(g.kind, g.consumer) for g in result.grants}
+    grants: list[Grant] = []
+    flows: list[Flow] = []
+    for name, consumer in sorted(comps.items()):
+        kind = SSO_MODE_GRANT.get(consumer.web.sso) if consumer.web is not None else None
+        if kind is None or name == idp.name:
+            continue
+        for capability in sorted(c for c in idp.capabilities() if CAPABILITIES[c].grant == kind):
+            if (kind, name) not in have:
+                grants.append(Grant(kind, idp.name, name, capability, name.replace("-", "_")))
+                have.add((kind, name))
+            found = _provider_pod(idp, pods_by_component[idp.name], capability)
+            client = _sso_client_pod(consumer, pods_by_component[name])
+            if found is not None and client is not None:
+                reason = f"logs in through {idp.name} ({capability})"
+                flows.append(Flow(client.key, found[0].key, found[1], reason))
+    return grants, flows
+
+
+def _sso_client_pod(component: Component, pods: list[Pod]) -> Pod | None:
+    """The pod that calls the identity provider: ``web.sso_pod``, else the one serving the web port."""
+    web = component.web
+    if web is None:
+        return None
+    if web.sso_pod is not None:
+        return next((p for p in pods if p.name == web.sso_pod), None)
+    found = _pod_with_port(pods, web.port)
+    return found[0] if found is not None else None
 
 
 def _reaches_flows(

@@ -106,6 +106,7 @@ def test_claims_are_written_as_stated() -> None:
         "backups",
         "stated_tools",
         "tunnel_addresses",
+        "sso",
     ]
     assert data["stated_tools"] == [
         {"role": "log-collector", "claim": "Logging: Promtail (log collection)", "value": "promtail"}

@@ -59,6 +59,9 @@ def component_problems(c: Component) -> list[Problem]:
         refs += [(("sidecars", i, "ports", j), name) for j, name in enumerate(sidecar.ports)]
     problems += [(loc, undeclared.format(name)) for loc, name in refs if name is not None and name not in declared]
     problems += _pod_problems(c)
+    sso_pod = c.web.sso_pod if c.web else None
+    if sso_pod is not None and sso_pod not in {p.name for p in c.install.pods}:
+        problems.append((("web", "sso_pod"), f"names pod {sso_pod!r}, which install.pods does not list"))
     for i, sidecar in enumerate(c.sidecars):
         probed = sidecar.health.port if sidecar.health else None
         if probed is not None and probed not in sidecar.ports:
@@ -246,6 +249,7 @@ def catalog_errors(
     if platform is not None and platform_doc is not None:
         errors += [platform_doc.error(loc, message) for loc, message in platform_problems(platform)]
         errors += _namespace_errors(platform, components, docs)
+        errors += _sso_mode_errors(platform, components, docs)
         errors += [
             platform_doc.error(loc, message)
             for loc, message in _platform_reference_problems(platform, components, broken)
@@ -305,6 +309,17 @@ def _wiring_errors(components: dict[str, Component], docs: dict[str, Located]) -
     return errors
 
 
+def _sso_mode_errors(p: Platform, components: dict[str, Component], docs: dict[str, Located]) -> list[CatalogError]:
+    """A web app's ``sso`` must be a mode ``platform.yaml`` lists under ``sso.modes`` (``none`` always is)."""
+    modes = set(p.sso.modes) | {"none"}
+    return [
+        docs[name].error(("web", "sso"), f"sso mode {c.web.sso!r} is not in platform.yaml sso.modes ({known})")
+        for name, c in sorted(components.items())
+        if c.web is not None and c.web.sso not in modes
+        for known in [", ".join(sorted(p.sso.modes))]
+    ]
+
+
 def _namespace_errors(p: Platform, components: dict[str, Component], docs: dict[str, Located]) -> list[CatalogError]:
     namespaces = {ns.name for ns in p.namespaces}
     return [
@@ -317,7 +332,11 @@ def _namespace_errors(p: Platform, components: dict[str, Component], docs: dict[
 def _reference_errors(
     components: dict[str, Component], docs: dict[str, Located], broken: frozenset[str]
 ) -> list[CatalogError]:
-    """Dependencies that do not exist or repeat, OIDC without a provider, a host used twice, a dependency cycle."""
+    """Dependencies that do not exist or repeat, a host used twice, a dependency cycle.
+
+    An app's SSO needs no ``needs`` entry: it logs in through the platform's ``sso.provider`` (wiring, not deploy
+    order), which :func:`_sso_mode_errors` checks.
+    """
     errors: list[CatalogError] = []
     needed_by: dict[str, list[str]] = {}
     for name, c in sorted(components.items()):
@@ -333,10 +352,6 @@ def _reference_errors(
             if need in component.needs[:i]:  # point at the repeat, not at the first mention
                 errors.append(doc.error(("needs", i), f"dependency {need!r} is listed twice"))
         web = component.web
-        if web is not None and web.sso == "oidc":
-            known = [n for n in component.needs if n in components or n in broken]
-            if not any(n in broken or "oidc" in components[n].capabilities() for n in known):
-                errors.append(doc.error(("web", "sso"), "sso: oidc needs a component that provides oidc in 'needs'"))
         if web is not None and web.host in hosts:
             errors.append(doc.error(("web", "host"), f"host {web.host!r} is also used by {hosts[web.host]}"))
         elif web is not None:

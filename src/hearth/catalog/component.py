@@ -302,20 +302,36 @@ class Egress(Strict):
 
 
 class Web(Strict):
-    """A component reached by people through Traefik."""
+    """A component reached by people through Traefik, and how they log in to it through the platform's SSO.
+
+    ``sso``: ``oidc`` (the app's own OpenID Connect client, registered in the identity provider), ``forward-auth``
+    (the router asks the identity provider's outpost before every request), ``ldap`` (the app binds to the identity
+    provider's LDAP outpost) or ``none`` (with ``sso_reason``, a reason about the app itself). Using the identity
+    provider for login is wiring, not deploy order: it adds no ``needs`` (an app configured for OIDC starts without
+    the provider and logs in through it once it is up). ``sso_skip_paths``: regular expressions of paths the
+    forward-auth outpost lets through unauthenticated (webhooks, tracking endpoints, APIs with their own tokens).
+    ``sso_pod``: the chart pod that exchanges the code for tokens when it is not the one serving ``port``.
+    """
 
     host: Name
     """the hostname under platform.domain."""
     port: PortName
     """the port (by name) Traefik routes to."""
-    sso: Literal["oidc", "forward-auth", "none"]
-    """oidc (native client), forward-auth (Traefik asks the identity provider) or none."""
+    sso: Literal["oidc", "forward-auth", "ldap", "none"]
+    """oidc (native client), forward-auth (Traefik asks the identity provider), ldap (binds to its LDAP outpost) or
+    none."""
     internal_service: str | None = Field(
         default=None,
         description="route to a service the router serves itself (Traefik's api@internal), not to the port's Service",
     )
     sso_reason: str = ""
     """why this SSO mode, when it is not the obvious one."""
+    sso_skip_paths: list[str] = Field(default_factory=list)
+    """regular expressions of paths the forward-auth outpost lets through unauthenticated."""
+    sso_pod: Name | None = Field(
+        default=None,
+        description="the pod that calls the identity provider's OIDC back channel (default: the pod serving port)",
+    )
 
 
 class Backup(Strict):

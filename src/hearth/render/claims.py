@@ -26,7 +26,8 @@ HEADER = (
 
 def claims(resolved: Resolved) -> dict[str, Any]:
     """The statements as one mapping: stated_figures and _tools, tunnel_addresses, stated_orders, database_allocation,
-    backups."""
+    backups, and sso (the seed's "OAuth2 integration for all web apps" with the components its tables list as
+    depending on the identity provider)."""
     platform = resolved.catalog.platform
     stated = resolved.catalog.claims
     backups: list[dict[str, Any]] = [
@@ -76,6 +77,13 @@ def claims(resolved: Resolved) -> dict[str, Any]:
         "subnet": str(platform.gateway.wireguard_subnet),
         "addresses": {node.name: str(node.wireguard_ip) for node in platform.nodes},
     }
+    idp = platform.sso.provider
+    sso = {
+        "source": "architecture.md, Security Architecture > SSO; the Service Inventory tables' Dependencies column",
+        "claim": "OAuth2 integration for all web apps",
+        "provider": idp,
+        "listed_dependents": sorted(n for n, c in resolved.catalog.components.items() if idp in c.needs),
+    }
     return {
         "platform": platform.name,
         "stated_figures": [
@@ -90,6 +98,7 @@ def claims(resolved: Resolved) -> dict[str, Any]:
         "backups": backups,
         "stated_tools": [tool.model_dump() for tool in stated.stated_tools],
         "tunnel_addresses": tunnel,
+        "sso": sso,
     }
 
 

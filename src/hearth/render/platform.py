@@ -27,6 +27,8 @@ from hearth.render.observability import render_prometheus_rule, render_rules_fil
 from hearth.render.provider_grants import render_provider_grants
 from hearth.render.secret_sync import render_secret_sync
 from hearth.render.secrets import vault_policy, vault_role
+from hearth.render.sso import render_blueprints
+from hearth.render.sso_wiring import with_sso_blueprints
 from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
 from hearth.render.workload import pod_disruption_budget, render_workload
 from hearth.resolve import Resolved
@@ -46,6 +48,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_alertmanager_file,
     render_ansible,
     backup_vault_files,
+    render_blueprints,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
@@ -162,7 +165,13 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
 ValueWiring = Callable[[Resolved, Component, dict[str, Any]], dict[str, Any]]
 """Adds to an upstream chart's catalog values what follows from the platform (its providers, its alerts)."""
 
-VALUE_WIRINGS: list[ValueWiring] = [with_alerting, with_dashboards, with_log_collector, with_backup_store]
+VALUE_WIRINGS: list[ValueWiring] = [
+    with_alerting,
+    with_dashboards,
+    with_log_collector,
+    with_backup_store,
+    with_sso_blueprints,
+]
 """Every wiring of upstream values, applied in order; each leaves the values of charts it does not concern alone."""
 
 

@@ -46,7 +46,18 @@ def secret_paths(resolved: Resolved, component: Component) -> dict[str, str]:
     for grant in resolved.grants_for(component.name):
         if grant.kind != "vault-role":
             paths[grant.capability] = secret_path(grant, component)
+    paths |= shared_secret_paths(resolved, component)
     return dict(sorted(paths.items()))
+
+
+def shared_secret_paths(resolved: Resolved, provider: Component) -> dict[str, str]:
+    """``sso-<consumer>`` -> the consumer's credential path, for the grants whose secret both ends hold
+    (``CapabilitySpec.shared_secret``: the identity provider reads each OIDC client's secret)."""
+    return {
+        f"sso-{grant.consumer}": secret_path(grant, resolved.component(grant.consumer))
+        for grant in resolved.grants
+        if grant.provider == provider.name and CAPABILITIES[grant.capability].shared_secret
+    }
 
 
 def env_file_template(path: str) -> str:

@@ -20,6 +20,9 @@ finding about the document, not a failure of the platform, so this section never
   against the dump CronJob of its component (cron, ``hearth.dev/retention``).
 * stated tools (the image of the pods with a role) and the document's fixed tunnel addresses (set in
   ``gateway/`` or not): :mod:`hearth.verify.statements.stated`.
+* SSO: "OAuth2 integration for all web apps" against how each web app logs in (the blueprints under
+  ``sso/blueprints/`` and the routes' forwardAuth Middlewares), and the tables' identity-provider dependencies
+  against the apps that log in through it: :mod:`hearth.verify.statements.sso`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from hearth.verify.statements.backups import backup_statements
 from hearth.verify.statements.dependencies import allocation_statements, order_statement
 from hearth.verify.statements.figures import figure_statements, measured_figures
 from hearth.verify.statements.report import Statement, Statements
+from hearth.verify.statements.sso import sso_statements
 from hearth.verify.statements.stated import tool_statements, tunnel_statement
 
 __all__ = ["Statement", "Statements", "audit_statements"]
@@ -46,6 +50,7 @@ def audit_statements(build: Build, compliance: Compliance, capacity: Capacity) -
     statements += allocation_statements(claims, build)
     statements += backup_statements(claims, build)
     statements += tool_statements(claims, build) + tunnel_statement(claims, build)
+    statements += sso_statements(claims, build)
     notes = []
     if not any(pod.roles for pod in build.pods):
         notes.append(
