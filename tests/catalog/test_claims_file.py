@@ -59,6 +59,7 @@ def test_without_claims_the_build_states_no_figures_orders_or_tools(tmp_path: Pa
         "stated_orders": [],
         "stated_figures": [],
         "stated_tools": [],
+        "stated_sso": None,
     }
     text = render_platform(resolve(catalog)).files["claims.yaml"]
     data = yaml.safe_load(text)
@@ -68,6 +69,7 @@ def test_without_claims_the_build_states_no_figures_orders_or_tools(tmp_path: Pa
         {},
         [],
     )
+    assert data["sso"] == {}
     assert data["backups"], "the backup table is the platform's setting, not a claim: it stays"
 
 

@@ -50,6 +50,15 @@ class StatedTool(Strict):
     value: str = Field(description="the tool's name as it appears in the image repository, e.g. promtail")
 
 
+class StatedSso(Strict):
+    """The document's SSO statement ("OAuth2 integration for all web apps"); ``hearth check`` compares it with how
+    each web app logs in, and the components whose ``needs`` name the identity provider (the document's tables)
+    with the apps that log in through it."""
+
+    claim: str = Field(description="the document's words, quoted")
+    source: str = Field(description="where the document states it (document, section)")
+
+
 class Claims(Strict):
     """Everything a design document states that hearth can measure: its tables, orders, figures and tools."""
 
@@ -59,6 +68,7 @@ class Claims(Strict):
     stated_orders: list[StatedOrder] = Field(default=[], description="deploy orders the document states")
     stated_figures: list[StatedFigure] = Field(default=[], description="figures the document claims")
     stated_tools: list[StatedTool] = Field(default=[], description="tools the document names for a job")
+    stated_sso: StatedSso | None = Field(default=None, description="the document's SSO statement")
 
 
 def claims_problems(

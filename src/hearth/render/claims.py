@@ -78,12 +78,16 @@ def claims(resolved: Resolved) -> dict[str, Any]:
         "addresses": {node.name: str(node.wireguard_ip) for node in platform.nodes},
     }
     idp = platform.sso.provider
-    sso = {
-        "source": "architecture.md, Security Architecture > SSO; the Service Inventory tables' Dependencies column",
-        "claim": "OAuth2 integration for all web apps",
-        "provider": idp,
-        "listed_dependents": sorted(n for n, c in resolved.catalog.components.items() if idp in c.needs),
-    }
+    sso = (
+        {
+            "source": stated.stated_sso.source,
+            "claim": stated.stated_sso.claim,
+            "provider": idp,
+            "listed_dependents": sorted(n for n, c in resolved.catalog.components.items() if idp in c.needs),
+        }
+        if stated.stated_sso is not None
+        else {}
+    )
     return {
         "platform": platform.name,
         "stated_figures": [
