@@ -62,10 +62,11 @@ def test_loki_is_a_data_source_at_the_logs_providers_service(seed: Resolved, val
 
 def test_other_charts_values_are_left_alone(seed: Resolved) -> None:
     """Only the metrics provider's release gets dashboards and Alertmanager settings, the backups provider's its
-    storage wiring and the log collector its configuration; every other release's values are its catalog values."""
+    storage wiring, the log collector its configuration and the identity provider its blueprints; every other
+    release's values are its catalog values."""
     platform = render_platform(seed)
     for name, release in platform.upstream.items():
-        if not seed.component(name).capabilities() & {"metrics", "backups", "log-collector"}:
+        if not seed.component(name).capabilities() & {"metrics", "backups", "log-collector", "oidc"}:
             assert release.values == dict(seed.component(name).install.values), name
 
 
