@@ -342,11 +342,22 @@ def _provider_facts(
             found = _provider_pod(comps[need], pods[need], capability)
             if found is None or f"{capability}.host" in facts:
                 continue
-            pod, port = found
-            facts[f"{capability}.host"] = f"{pod.service}.{pod.namespace}.svc.cluster.local"
-            facts[f"{capability}.port"] = str(pod.service_port(port))
+            host, port = service_address(*found)
+            facts[f"{capability}.host"] = host
+            facts[f"{capability}.port"] = str(port)
             facts[f"{capability}.database"] = grant_name(name)
     return facts
+
+
+def service_address(pod: Pod, port: Port) -> tuple[str, int]:
+    """Where a consumer reaches ``port`` of ``pod``: its Service's cluster DNS name and the Service's port."""
+    return f"{pod.service}.{pod.namespace}.svc.cluster.local", pod.service_port(port)
+
+
+def provider_address(resolved: Resolved, provider: str, capability: str) -> tuple[str, int] | None:
+    """:func:`service_address` of the pod ``provider`` serves ``capability`` on; None when it serves it on none."""
+    found = _provider_pod(resolved.component(provider), resolved.pods_of(provider), capability)
+    return service_address(*found) if found is not None else None
 
 
 def grant_name(consumer: str) -> str:

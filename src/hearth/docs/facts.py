@@ -20,7 +20,7 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog
 from hearth.contract import COMPONENT
 from hearth.graph import DependencyGraph
-from hearth.resolve import Resolved, pod_with_port
+from hearth.resolve import Resolved, provider_address
 from hearth.verify.build.fields import byte_amount
 from hearth.verify.build.model import Build
 from hearth.verify.report import CheckReport
@@ -187,14 +187,8 @@ def _databases(resolved: Resolved) -> list[Database]:
             consumers[(grant.provider, grant.capability)].add(grant.consumer)
     out = []
     for (provider, capability), names in sorted(consumers.items()):
-        component = resolved.catalog.components[provider]
-        address = ""
-        for provide in component.provides:
-            if provide.capability == capability and provide.port is not None:
-                found = pod_with_port(resolved, component, provide.port)
-                if found is not None:
-                    pod, port = found
-                    address = f"{pod.service}.{pod.namespace}.svc.cluster.local:{pod.service_port(port)}"
+        where = provider_address(resolved, provider, capability)
+        address = f"{where[0]}:{where[1]}" if where is not None else ""
         out.append(Database(provider, capability, address, tuple(sorted(names))))
     return out
 
