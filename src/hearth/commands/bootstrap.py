@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hearth import bootstrap as bootstrap_lib
 from hearth.bootstrap import StepResult
 from hearth.bootstrap.build import read_build
 from hearth.catalog.models import Catalog
 from hearth.commands.render import render_files
+from hearth.commands.terminal import err, load, out, user_errors
 
 STYLE = {"created": "green", "unchanged": "dim", "failed": "red", "planned": "yellow", "skipped": "dim"}
 
@@ -56,3 +61,40 @@ def print_results(results: list[StepResult], console: Console, stream: TextIO, *
         stream.write(json.dumps({"steps": [r.as_json() for r in results]}, indent=2) + "\n")
     else:
         console.print(table(results))
+
+
+@dataclass(frozen=True)
+class BootstrapArgs:
+    """What ``hearth bootstrap`` was given, beside the catalog and the build."""
+
+    only: list[str] | None
+    dry_run: bool
+    keys_file: Path | None
+    vault_addr: str | None
+    kubernetes_ca: Path | None
+    endpoints: list[str]
+    admin_dir: Path | None
+    kubeconfig: Path | None
+
+
+def bootstrap_command(platform: Path | None, build: Path | None, args: BootstrapArgs, *, json_output: bool) -> None:
+    """``hearth bootstrap``: run the steps with a line each on stderr, print the report; exit 1 when one failed."""
+    catalog = load(platform)
+
+    def show(result: StepResult) -> None:
+        if not json_output:
+            err().print(f"[dim]> {escape(progress_line(result))}[/dim]")
+
+    with user_errors():
+        files = build_files(catalog, build)
+        options = bootstrap_lib.Options(
+            vault_address=args.vault_addr,
+            keys_file=args.keys_file,
+            kubernetes_ca=args.kubernetes_ca,
+            endpoints=dict(endpoint_option(e) for e in args.endpoints),
+            admin_dir=args.admin_dir,
+            kubeconfig=args.kubeconfig,
+        )
+        results = bootstrap_lib.bootstrap(catalog, files, options, only=args.only, dry_run=args.dry_run, progress=show)
+    print_results(results, out(), sys.stdout, json_output=json_output)
+    raise typer.Exit(1 if bootstrap_lib.failed(results) else 0)

@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import typer
 from rich.console import Console
 
+from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
+from hearth.commands import DEFAULT_BUILD
 from hearth.commands.render import Progress, render
+from hearth.commands.terminal import err, load, out, stage_printer, user_errors
 from hearth.verify.capacity.whatif import NodeShape, parse_nodes
 from hearth.verify.report import CheckReport, run_check
 
@@ -30,8 +34,6 @@ __all__ = [
     "print_report",
     "run_check",
 ]
-
-DEFAULT_BUILD = Path("build")
 
 
 def check(build_dir: Path = DEFAULT_BUILD, nodes: Sequence[NodeShape] = ()) -> CheckReport:
@@ -82,3 +84,38 @@ def print_report(
 def exit_status(report: CheckReport) -> int:
     """0 when every check passes, 1 when one fails (N-1 warnings and contradicted statements do not fail)."""
     return 1 if report.failed else 0
+
+
+def report_and_exit(report: CheckReport, *, json_output: bool, details: bool = False) -> None:
+    """Print the audit and exit 0 when every check holds, 1 when one fails."""
+    print_report(report, out(), json_output=json_output, details=details)
+    raise typer.Exit(exit_status(report))
+
+
+def check_command(
+    platform: Path | None, build: Path | None, nodes: str | None, *, json_output: bool, details: bool, quiet: bool
+) -> None:
+    """``hearth check``: audit ``build`` as it is, or the catalog rendered to a temporary build; exit 0, 1 or 2."""
+    progress = stage_printer(quiet)
+    with user_errors():
+        shapes = parse_nodes(nodes) if nodes is not None else []
+        if build is not None:
+            if platform is not None:
+                raise ValueError("--platform and --build exclude each other: a build was rendered already")
+            audit = check(build, shapes)
+        else:
+            audit = check_catalog(load(platform), progress, shapes, platform)
+    report_and_exit(audit, json_output=json_output, details=details)
+
+
+def build_command(platform: Path | None, out_dir: Path, *, json_output: bool, details: bool, quiet: bool) -> None:
+    """``hearth build``: validate, render to ``out_dir``, audit what was written; exit 0, 1 or 2."""
+    progress = stage_printer(quiet)
+    progress("validate: schema, references, cycles, addresses and ports")
+    catalog = load(platform)
+    with user_errors():
+        summary = render(catalog, out_dir, progress, source=platform or default_catalog_dir())
+        (err() if json_output else out()).print(summary.line())
+        progress("check: zero trust, compliance, capacity, backups, statements, north-south, observability")
+        audit = check(out_dir)
+    report_and_exit(audit, json_output=json_output, details=details)

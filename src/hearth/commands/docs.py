@@ -14,16 +14,15 @@ import tempfile
 from pathlib import Path
 
 from hearth.buildindex import INDEX, MARKER
+from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
+from hearth.commands import DEFAULT_DOCS
 from hearth.commands.render import Progress, render, render_files
+from hearth.commands.terminal import load, out, stage_printer, user_errors
 from hearth.docs import generate
 from hearth.render.package.write import refuse_overlap, refuse_unreplaceable, write_tree
 
 __all__ = ["DEFAULT_DOCS", "docs", "require_render_of"]
-
-# Not under build/: hearth check holds build/ to the index hearth render wrote, so a file added there would make
-# the build fail its own audit; and the next render would replace it with the rest of the build.
-DEFAULT_DOCS = Path("docs-out")
 
 
 def require_render_of(catalog: Catalog, build: Path) -> None:
@@ -67,3 +66,14 @@ def docs(
     progress(f"write: {len(files)} files to {out}")
     write_tree(files, out)
     return files
+
+
+def docs_command(platform: Path | None, out_dir: Path, build: Path | None, *, quiet: bool) -> None:
+    """``hearth docs``: write the document to ``out_dir`` and name the files written."""
+    progress = stage_printer(quiet)
+    progress("load: catalog")
+    catalog = load(platform)
+    with user_errors():
+        files = docs(catalog, out_dir, progress, source=platform or default_catalog_dir(), build=build)
+    names = ", ".join(f"{name} ({len(text.encode())} bytes)" for name, text in sorted(files.items()))
+    out().print(f"wrote {names} to {out_dir}", markup=False)

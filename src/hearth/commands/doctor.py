@@ -4,10 +4,15 @@ status (1 when a finding blocks its stage)."""
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+import typer
 
 from hearth.catalog.models import Catalog
 from hearth.commands.render import render_files
+from hearth.commands.terminal import load, user_errors
 from hearth.doctor import checks
 from hearth.doctor.facts import TOOLS
 
@@ -65,3 +70,12 @@ def report_json(findings: list[checks.Finding]) -> str:
     blocked = sorted({f.stage for f in findings if f.verdict == checks.BLOCKING})
     data = {"blocked_stages": blocked, "findings": [f.as_dict() for f in findings]}
     return json.dumps(data, indent=2) + "\n"
+
+
+def doctor_command(platform: Path | None, options: DoctorOptions, *, json_output: bool) -> None:
+    """``hearth doctor``: print the findings as text or JSON; exit 1 when one blocks a stage."""
+    catalog = load(platform)
+    with user_errors():
+        findings = diagnose(catalog, options)
+    sys.stdout.write(report_json(findings) if json_output else report_text(findings))
+    raise typer.Exit(exit_status(findings))

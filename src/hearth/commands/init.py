@@ -13,6 +13,7 @@ from pathlib import Path
 from hearth.catalog.claims import CLAIMS_FILE
 from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.reference import FILES, SCHEMA_DIR, modeline, schema_text
+from hearth.commands.terminal import echo, user_errors
 
 
 def blank_catalog_dir() -> Path:
@@ -53,3 +54,10 @@ def write_default_catalog(directory: Path, blank: bool = False) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return len(files)
+
+
+def init_command(directory: Path, *, blank: bool) -> None:
+    """``hearth init``: write the catalog and say how to validate it."""
+    with user_errors():
+        count = write_default_catalog(directory, blank=blank)
+    echo(f"wrote {count} files to {directory}; try: hearth validate --platform {directory}")

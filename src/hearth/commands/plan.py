@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.table import Table
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hearth.catalog.models import Catalog
+from hearth.commands.terminal import load, out, user_errors, warn
 from hearth.graph import DependencyGraph
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def catalog_counts(catalog: Catalog) -> str:
@@ -57,6 +62,8 @@ def build_plan(catalog: Catalog, tags: list[str] | None, with_needs: bool = True
 
 def plan_table(plan: dict[str, Any]) -> Table:
     """A table of the plan, one row per component, grouped by wave."""
+    from rich.table import Table
+
     table = Table(title=f"{len(plan['components'])} components in {len(plan['waves'])} waves")
     for column in ("wave", "component", "namespace", "version", "storage", "needs"):
         table.add_column(column)
@@ -116,3 +123,28 @@ def stated_order_conflicts(catalog: Catalog) -> list[str]:
     """Each place where an order the catalog states (the seed's dependency chain) contradicts the needs."""
     graph = DependencyGraph.from_catalog(catalog)
     return [str(c) for order in catalog.claims.stated_orders for c in graph.order_conflicts(order.name, order.steps)]
+
+
+def split_tags(tags: list[str] | None) -> list[str] | None:
+    """``--tags a,b --tags c`` as [a, b, c]; None when none given."""
+    return [t.strip() for raw in (tags or []) for t in raw.split(",") if t.strip()] or None
+
+
+def plan_command(platform: Path | None, tags: list[str] | None, *, no_deps: bool, json_output: bool) -> None:
+    """``hearth plan``: the waves and the critical path as a table (with the order warnings) or as JSON."""
+    catalog = load(platform)
+    with user_errors():
+        result = build_plan(catalog, split_tags(tags), with_needs=not no_deps)
+    if json_output:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    out().print(plan_table(result))
+    for line in stated_order_conflicts(catalog):
+        warn(f"warning: stated order {line}")
+    out().print(f"critical path ({result['critical_seconds']}s): " + " -> ".join(result["critical_path"]))
+
+
+def graph_command(platform: Path | None, *, dot: bool) -> None:
+    """``hearth graph``: the dependency graph as Mermaid, or Graphviz dot."""
+    catalog = load(platform)
+    sys.stdout.write(graph_dot(catalog) if dot else graph_mermaid(catalog))

@@ -10,14 +10,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
+from hearth.commands import DEFAULT_BUILD
+from hearth.commands.terminal import load, out, stage_printer, user_errors
 from hearth.render.package.files import package
 from hearth.render.package.write import refuse_overlap, write_tree
 from hearth.render.platform import render_platform
 from hearth.resolve import resolve
 
 Progress = Callable[[str], None]
-DEFAULT_OUT = Path("build")
+DEFAULT_OUT = DEFAULT_BUILD
 
 
 def _quiet(_: str) -> None:
@@ -86,3 +89,13 @@ def render(catalog: Catalog, out: Path, progress: Progress = _quiet, source: Pat
         objects=result.objects,
         files=len(result.files),
     )
+
+
+def render_command(platform: Path | None, out_dir: Path, *, quiet: bool) -> None:
+    """``hearth render``: load, render to ``out_dir`` with a line per stage, print the summary."""
+    progress = stage_printer(quiet)
+    progress("load: catalog")
+    catalog = load(platform)
+    with user_errors():
+        summary = render(catalog, out_dir, progress, source=platform or default_catalog_dir())
+    out().print(summary.line())

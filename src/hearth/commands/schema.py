@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from hearth.catalog.reference import FILES, documentation_files, reference_markdown, schema_text
+from hearth.commands.terminal import echo, user_errors
 
 
 def schema_output(output: str, kind: str) -> str:
@@ -31,3 +33,13 @@ def write_documentation(directory: Path) -> list[Path]:
             tmp.replace(path)
         written.append(path)
     return written
+
+
+def schema_command(output: str, kind: str, out_dir: Path | None) -> None:
+    """``hearth schema``: print the reference or a schema, or with ``out_dir`` write them all and name each."""
+    with user_errors():
+        if out_dir is not None:
+            for path in write_documentation(out_dir):
+                echo(f"wrote {path}")
+            return
+        sys.stdout.write(schema_output(output, kind))

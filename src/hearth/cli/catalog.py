@@ -1,0 +1,111 @@
+"""The commands that read the catalog only: validate, plan, graph, init, schema and doctor.
+
+Option declarations and help only; each body is one call into ``hearth.commands``, imported when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hearth.cli.options import DoctorFormat, Format, GraphFormat, PlatformOpt, SchemaFormat
+
+
+def validate(platform: PlatformOpt = None) -> None:
+    """Load the catalog and check it whole: schema, references, cycles, addresses and ports.
+
+    Exit status 0 when valid; 2 with one line FILE:LINE: FIELD: message when not.
+    """
+    from hearth.commands.validate import validate_command
+
+    validate_command(platform)
+
+
+def plan(
+    platform: PlatformOpt = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tags",
+            "-t",
+            help="Select by tag: base, databases, apps, a component or a namespace. "
+            "Repeat or comma-separate. Needs are included.",
+        ),
+    ] = None,
+    no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not add the selection's transitive needs.")] = False,
+    output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
+) -> None:
+    """Show the deploy order: waves of components that can start together, and the critical path."""
+    from hearth.commands.plan import plan_command
+
+    plan_command(platform, tags, no_deps=no_deps, json_output=output is Format.json)
+
+
+def graph(
+    platform: PlatformOpt = None,
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="mermaid or dot.")] = GraphFormat.mermaid,
+) -> None:
+    """Print the dependency graph (an edge a --> b means a needs b) as Mermaid or Graphviz dot."""
+    from hearth.commands.plan import graph_command
+
+    graph_command(platform, dot=format is GraphFormat.dot)
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write the catalog (must not exist or be empty).")],
+    blank: Annotated[
+        bool, typer.Option("--blank", help="A minimal platform (one node, one example component, no claims).")
+    ] = False,
+) -> None:
+    """Write the default platform catalog (or with --blank a minimal one) to DIRECTORY, to edit and pass back with
+    --platform. Each file's first line points an editor at the JSON Schema written to DIRECTORY/.schema/."""
+    from hearth.commands.init import init_command
+
+    init_command(directory, blank=blank)
+
+
+def schema(
+    output: Annotated[
+        SchemaFormat, typer.Option("--output", "-o", help="markdown (the reference) or json (a JSON Schema).")
+    ] = SchemaFormat.markdown,
+    file: Annotated[
+        str, typer.Option("--file", help="With -o json: which file's schema: platform, component or claims.")
+    ] = "platform",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write catalog-reference.md and schema/*.schema.json under this directory."),
+    ] = None,
+) -> None:
+    """The catalog explained from its own models: every field's type, default and meaning, or a JSON Schema.
+
+    With --out DIR (the repository keeps them in docs/) the reference and every schema are written there.
+    Exit status 0; 2 on a bad --file or an unwritable DIR.
+    """
+    from hearth.commands.schema import schema_command
+
+    schema_command(output.value, file, out_dir)
+
+
+def doctor(
+    platform: PlatformOpt = None,
+    output: Annotated[DoctorFormat, typer.Option("--output", "-o", help="text or json.")] = DoctorFormat.text,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also reach every chart repository and image registry, fetch charts.")
+    ] = False,
+    kubeconfig: Annotated[str | None, typer.Option("--kubeconfig", help="kubeconfig deploy would use.")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: current).")] = None,
+    vault_addr: Annotated[
+        str | None, typer.Option("--vault-addr", help="Vault address bootstrap would use (default VAULT_ADDR).")
+    ] = None,
+) -> None:
+    """What each stage needs on this machine (tools and versions, kubeconfig, Vault), and what in the catalog is
+    end of life, unmaintained or outside a chart's kubeVersion. Offline unless --online; what is not checked says why.
+
+    Exit status 0 when nothing blocks, 1 when a finding blocks a stage, 2 on bad input.
+    """
+    from hearth.commands.doctor import DoctorOptions, doctor_command
+
+    options = DoctorOptions(online=online, kubeconfig=kubeconfig, context=context, vault_addr=vault_addr)
+    doctor_command(platform, options, json_output=output is DoctorFormat.json)
