@@ -4,7 +4,8 @@
 #   postgresql-client-15  pg_isready, pg_dumpall, psql
 #   mariadb-server        mariadb-install-db, mariadbd (and, through mariadb-client, mysqladmin, mysqldump, mysql)
 #   redis-server          redis-server (and, through redis-tools, redis-cli)
-#   rabbitmq-server       RabbitMQ 3.10 on Erlang/OTP 25 (epmd from erlang-base)
+#   rabbitmq-server       RabbitMQ 3.10 on Erlang/OTP 25 (epmd from erlang-base; its rabbitmq_management
+#                         plugin, which the bootstrap test enables in its own enabled_plugins file)
 #   busybox               the `nc`, `od`, `head` and `sh` applets of the busybox image the AMQP Helm test runs in
 #   curl                  the client of the http Helm tests (curlimages/curl in the cluster)
 #   docker-compose        `docker-compose config` on the gateway VPS's compose file (tests/edge; no daemon needed)

@@ -244,6 +244,16 @@ def tcp_open(port: int) -> bool:
         return True
 
 
+def http_status(port: int, path: str) -> int:
+    """The status of ``GET path`` on loopback ``port`` (no credentials)."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def client_env(*path_dirs: str, home: Path, **extra: str) -> dict[str, str]:
     """A minimal environment for a rendered command: only the given PATH, HOME, a UTF-8 locale and ``extra``."""
     return {"PATH": os.pathsep.join(path_dirs), "HOME": str(home), "LANG": "C.UTF-8", **extra}
@@ -435,11 +445,17 @@ def amqp_start_frame(port: int) -> bytes:
         return data
 
 
+RABBITMQ_ADMIN = "hearth-admin"
+RABBITMQ_ADMIN_PW = "hearth-rabbitmq-admin-pw"
+
+
 @dataclass
 class RabbitMQ:
     port: int
     dir: Path
     procs: list[Process]
+    management_port: int | None = None
+    """With ``rabbitmq_server(management=True)``: the management plugin's HTTP port (admin ``RABBITMQ_ADMIN``)."""
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -447,8 +463,11 @@ class RabbitMQ:
 
 
 @contextlib.contextmanager
-def rabbitmq_server() -> Iterator[RabbitMQ]:
+def rabbitmq_server(management: bool = False) -> Iterator[RabbitMQ]:
     """RabbitMQ with no plugins, its node, epmd and distribution ports all on loopback, its state in a temp dir.
+
+    With ``management`` the rabbitmq_management plugin is enabled on a free loopback port and the default user is
+    the administrator ``RABBITMQ_ADMIN`` (``RABBITMQ_ADMIN_PW``) instead of guest.
 
     epmd is started here first, in the foreground on its own free port (ERL_EPMD_PORT), so it is stopped by PID
     with the broker rather than left behind as the daemon the Erlang VM would otherwise spawn.
@@ -459,10 +478,16 @@ def rabbitmq_server() -> Iterator[RabbitMQ]:
     with cleanup([root], procs):
         for sub in ("mnesia", "log", "home"):
             (root / sub).mkdir()
-        (root / "enabled_plugins").write_text("[].\n")
-        (root / "rabbitmq.conf").write_text("# hearth tests/realtools: defaults, listeners from the environment\n")
-        chown_tree(root, user)
         port, dist_port, epmd_port = free_port(), free_port(), free_port()
+        conf = "# hearth tests/realtools: defaults, listeners from the environment\n"
+        web = free_port() if management else None
+        if web is not None:
+            conf += f"management.tcp.ip = {LOOPBACK}\nmanagement.tcp.port = {web}\n"
+            conf += f"default_user = {RABBITMQ_ADMIN}\ndefault_pass = {RABBITMQ_ADMIN_PW}\n"
+            conf += "default_user_tags.administrator = true\n"
+        (root / "enabled_plugins").write_text("[rabbitmq_management].\n" if management else "[].\n")
+        (root / "rabbitmq.conf").write_text(conf)
+        chown_tree(root, user)
         env = {
             "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
             "LANG": "C.UTF-8",
@@ -487,8 +512,10 @@ def rabbitmq_server() -> Iterator[RabbitMQ]:
         wait_until(lambda: tcp_open(epmd_port), "epmd", procs)
         server = [system_tool("rabbitmq-server", "/usr/lib/rabbitmq/bin")]
         procs.append(Process.start("rabbitmq-server", server, root / "server.log", env, user))
-        broker = RabbitMQ(port, root, procs)
+        broker = RabbitMQ(port, root, procs, web)
         wait_until(lambda: amqp_start_frame(port)[:1] == b"\x01", f"RabbitMQ on {port}", procs, timeout=90)
+        if web is not None:
+            wait_until(lambda: http_status(web, "/api/overview") == 401, f"RabbitMQ management on {web}", procs)
         yield broker
 
 

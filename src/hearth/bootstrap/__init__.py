@@ -18,6 +18,7 @@ from hearth.bootstrap.keyvalue import keyvalue_steps
 from hearth.bootstrap.marker import marker_step
 from hearth.bootstrap.model import Status, Step, StepResult
 from hearth.bootstrap.operator import Operator
+from hearth.bootstrap.rabbitmq import rabbitmq_steps
 from hearth.bootstrap.runner import Progress, run_steps, select
 from hearth.bootstrap.vault import Vault, VaultFacts, vault_steps
 from hearth.catalog.models import Catalog
@@ -60,11 +61,13 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     operator = Operator(vault, options.endpoints, options.admin_dir)
     databases = database_steps(vault, build, operator)
     keyvalue = keyvalue_steps(vault, build.provider_grants(), operator)
-    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue]
+    queues = rabbitmq_steps(vault, build, operator)
+    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues]
     if options.kubeconfig is not None:
         secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
         applied = {s.name.removesuffix("-databases") for s in databases if s.name.endswith("-databases")}
         applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
+        applied |= {s.name.removesuffix("-vhosts") for s in queues}
         kubeconfig = str(options.kubeconfig)
         steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
     return steps
