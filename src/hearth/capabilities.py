@@ -74,13 +74,16 @@ class CapabilitySpec:
     ``database``): what ``{url}`` in a ``credentials`` template stands for."""
     shared_secret: bool = False
     """Both ends hold each consumer's credential (an OIDC client secret): the provider reads it from Vault too."""
+    locks_down_namespaces: bool = False
+    """The provider's chart creates the managed namespaces with their default-deny and DNS policies; a catalog
+    with a managed namespace needs one, or nothing would isolate its pods."""
 
 
 LOGIN = ("username", "password")
 """A login: the keys of the database engine's dynamic credentials and of the KV entries bootstrap writes."""
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
-    "namespaces": CapabilitySpec("none", everyone_needs=True),
+    "namespaces": CapabilitySpec("none", everyone_needs=True, locks_down_namespaces=True),
     "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
     "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",), contract_role="metrics-scraper"),
     # Backups of cluster state and volumes (Velero): its Schedules are objects of velero.io.
@@ -182,3 +185,8 @@ def crd_providers(capabilities: dict[str, set[str]]) -> dict[str, list[str]]:
             for group in CAPABILITIES[capability].crd_groups:
                 out.setdefault(group, []).append(name)
     return out
+
+
+def locks_down_namespaces(capabilities: set[str]) -> bool:
+    """Whether a provider of ``capabilities`` renders the managed namespaces and their default policies."""
+    return any(CAPABILITIES[c].locks_down_namespaces for c in capabilities if c in CAPABILITIES)

@@ -113,3 +113,19 @@ def test_the_blank_platform_validates_and_renders_without_claims(tmp_path: Path,
     assert rendered.exit_code == 0, rendered.output
     claims = yaml.safe_load((tmp_path / "build" / "claims.yaml").read_text(encoding="utf-8"))
     assert claims["stated_figures"] == [] and claims["database_allocation"] == {}
+
+
+def test_the_blank_platform_passes_check_with_its_namespaces_locked_down(tmp_path: Path, hearth: RunHearth) -> None:
+    """A new user's first `hearth check` passes: the blank platform's namespaces get default deny and DNS."""
+    assert hearth("init", "--blank", "catalog", cwd=tmp_path).exit_code == 0
+    checked = hearth("check", "--platform", "catalog", "-o", "json", cwd=tmp_path)
+    assert checked.exit_code == 0, checked.output
+    rendered = hearth("render", "--platform", "catalog", "--out", "build", "-q", cwd=tmp_path)
+    assert rendered.exit_code == 0, rendered.output
+    policies = [
+        doc
+        for path in (tmp_path / "build" / "manifests").glob("*.yaml")
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        if doc and doc["kind"] == "NetworkPolicy" and doc["metadata"]["namespace"] == "apps"
+    ]
+    assert {"default-deny", "allow-dns"} <= {p["metadata"]["name"] for p in policies}

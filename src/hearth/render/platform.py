@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from hearth.capabilities import locks_down_namespaces
 from hearth.catalog.models import Component
 from hearth.contract import DESCRIPTION, EXCEPTION_PREFIX
 from hearth.edge.render import render_edge
@@ -147,7 +148,7 @@ def render_component(resolved: Resolved, component: Component) -> ChartRender:
         app_version=component.image.tag if component.image else component.version,
         description=f"{component.display_name}: {component.description}".rstrip(": "),
     )
-    if "namespaces" in component.capabilities():
+    if locks_down_namespaces(component.capabilities()):
         chart.manifests += render_namespaces(resolved)
     chart.manifests += render_identity(component)
     chart.manifests += render_workload(resolved, component)
