@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from hearth.verify.build.model import Build, NodeInfo
-from hearth.verify.capacity.placement import PlacedPod, place, scoring_requests
+from hearth.verify.capacity.placement import PlacedPod, node_states, place, scoring_requests
 from hearth.verify.capacity.report import NodeLoss
 from hearth.verify.capacity.storage import Claim, claimed_bytes, node_local_bytes
 
@@ -76,17 +76,42 @@ def evaluate(
     )
 
 
-def instances(
-    build: Build, claims: Mapping[str, Claim], nodes: Sequence[NodeInfo]
-) -> tuple[list[PlacedPod], list[str]]:
-    """Every steady-state pod instance in placement order, and notes on claims that are not in the build."""
+@dataclass(frozen=True)
+class _Template:
+    """What placement needs of one steady-state pod template, read once per build (see :func:`_templates`)."""
+
+    base: PlacedPod
+    daemon_set: bool
+    namespace: str
+    name: str
+    mounted: tuple[Claim, ...]
+    templates: tuple[tuple[str, int, str | None], ...]
+    replicas: int
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A build's pod templates as placement reads them: steady-state templates, notes, transient probes."""
+
+    templates: list[_Template]
+    notes: list[str]
+    transient: list[PlacedPod]
+
+
+# The last build read, kept by identity: the audit and its advice evaluate one build on many sets of nodes, and
+# reading its pods (requests, claims, selectors) once instead of once per evaluation keeps the advice linear.
+_LAST: list[tuple[Build, Mapping[str, Claim], _Read]] = []
+
+
+def _templates(build: Build, claims: Mapping[str, Claim]) -> _Read:
+    """The build's pod templates read for placement, in placement order; cached for the last ``(build, claims)``."""
+    if _LAST and _LAST[0][0] is build and _LAST[0][1] is claims:
+        return _LAST[0][2]
     order: dict[str, int] = {}
     for index, release in enumerate(build.releases):
         order.setdefault(release.component, index)
     notes = []
-    daemons: list[PlacedPod] = []
-    others: list[PlacedPod] = []
-    schedulable = [n for n in sorted(nodes, key=lambda n: n.name) if not n.unschedulable]
+    out: list[_Template] = []
     for pod in sorted(build.pods, key=lambda p: (order.get(p.component or "", -1), p.endpoint)):
         if not pod.long_running or pod.kind in ("Job", "CronJob"):
             continue
@@ -113,36 +138,62 @@ def instances(
             tolerations,
             component=pod.component or pod.endpoint,
         )
-        if pod.workload_kind == "DaemonSet":
-            daemons += [
-                replace(base, name=f"{pod.endpoint}@{node.name}", daemon_node=node.name) for node in schedulable
-            ]
+        daemon_set = pod.workload_kind == "DaemonSet"
+        if not daemon_set:
+            bound = pod.spec.get("nodeName")
+            if isinstance(bound, str) and bound:  # bound without the scheduler, e.g. a static pod's mirror Pod
+                base = replace(base, daemon_node=bound)
+        templates = tuple(pod.claim_templates()) if pod.kind == "StatefulSet" and not daemon_set else ()
+        out.append(_Template(base, daemon_set, pod.namespace, pod.name, tuple(mounted), templates, pod.replicas))
+    read = _Read(out, notes, _probes(build))
+    _LAST[:] = [(build, claims, read)]
+    return read
+
+
+def instances(
+    build: Build, claims: Mapping[str, Claim], nodes: Sequence[NodeInfo]
+) -> tuple[list[PlacedPod], list[str]]:
+    """Every steady-state pod instance in placement order, and notes on claims that are not in the build."""
+    read = _templates(build, claims)
+    daemons: list[PlacedPod] = []
+    others: list[PlacedPod] = []
+    schedulable = [n for n in sorted(nodes, key=lambda n: n.name) if not n.unschedulable]
+    for tpl in read.templates:
+        base = tpl.base
+        if tpl.daemon_set:
+            daemons += [replace(base, name=f"{base.name}@{node.name}", daemon_node=node.name) for node in schedulable]
             continue
-        bound = pod.spec.get("nodeName")
-        if isinstance(bound, str) and bound:  # bound without the scheduler, e.g. a static pod's mirror Pod
-            base = replace(base, daemon_node=bound)
-        templates = pod.claim_templates() if pod.kind == "StatefulSet" else []
-        replicas = pod.replicas
+        replicas = tpl.replicas
         for index in range(replicas):
-            per_replica = [Claim(f"{pod.namespace}/{tpl}-{pod.name}-{index}", size, sc) for tpl, size, sc in templates]
-            name = pod.endpoint if replicas == 1 else f"{pod.endpoint}#{index}"
-            instance = replace(base, name=name, claims=tuple(mounted + per_replica))
+            per_replica = [
+                Claim(f"{tpl.namespace}/{name}-{tpl.name}-{index}", size, sc) for name, size, sc in tpl.templates
+            ]
+            name = base.name if replicas == 1 else f"{base.name}#{index}"
+            instance = replace(base, name=name, claims=tpl.mounted + tuple(per_replica))
             (daemons if instance.daemon_node else others).append(instance)
-    return daemons + others, notes
+    return daemons + others, list(read.notes)
 
 
 def transient_unfit(build: Build, placement: Mapping[str, Sequence[PlacedPod]], nodes: Sequence[NodeInfo]) -> list[str]:
     """Transient pods (Jobs, CronJobs, Helm tests) that fit on no node next to the steady state."""
+    states = node_states(nodes, placement)  # built once: a probe only asks whether some node is feasible
+    out = [probe.name for probe in _transient(build) if not any(state.feasible(probe) for state in states)]
+    return sorted(out)
+
+
+def _transient(build: Build) -> list[PlacedPod]:
+    return _LAST[0][2].transient if _LAST and _LAST[0][0] is build else _probes(build)
+
+
+def _probes(build: Build) -> list[PlacedPod]:
+    """One probe per transient pod template (Jobs, CronJobs, Helm tests), in build order."""
     out = []
     for pod in build.pods:
         if pod.long_running and pod.kind not in ("Job", "CronJob"):
             continue
         cpu, memory = pod.requests()
-        probe = PlacedPod(pod.endpoint, pod.endpoint, cpu, memory, *scoring_requests(pod), ())
-        _, unplaced = place(nodes, [probe], placement)
-        if unplaced:
-            out.append(pod.endpoint)
-    return sorted(out)
+        out.append(PlacedPod(pod.endpoint, pod.endpoint, cpu, memory, *scoring_requests(pod), ()))
+    return out
 
 
 def n_minus_one(nodes: Sequence[NodeInfo], placement: Mapping[str, Sequence[PlacedPod]]) -> list[NodeLoss]:

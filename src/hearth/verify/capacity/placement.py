@@ -103,10 +103,7 @@ def place(
     nodes: Sequence[NodeInfo], pods: Sequence[PlacedPod], fixed: Mapping[str, Sequence[PlacedPod]] | None = None
 ) -> tuple[dict[str, list[PlacedPod]], list[PlacedPod]]:
     """Place ``pods`` in order on ``nodes`` (already holding ``fixed``): ``({node: pods}, unplaced)``."""
-    states = [_NodeState(node) for node in sorted(nodes, key=lambda n: n.name)]
-    for state in states:
-        for pod in (fixed or {}).get(state.info.name, ()):
-            state.add(pod)
+    states = node_states(nodes, fixed)
     unplaced = []
     for pod in pods:
         best: _NodeState | None = None
@@ -119,6 +116,15 @@ def place(
         else:
             best.add(pod)
     return {s.info.name: s.pods for s in states}, unplaced
+
+
+def node_states(nodes: Sequence[NodeInfo], fixed: Mapping[str, Sequence[PlacedPod]] | None = None) -> list[_NodeState]:
+    """The nodes in name order, each already holding its pods of ``fixed``."""
+    states = [_NodeState(node) for node in sorted(nodes, key=lambda n: n.name)]
+    for state in states:
+        for pod in (fixed or {}).get(state.info.name, ()):
+            state.add(pod)
+    return states
 
 
 def scoring_requests(pod: PodTemplate) -> tuple[int, int]:
