@@ -25,6 +25,7 @@ def test_every_field_of_every_catalog_model_has_a_description() -> None:
 
 def test_the_description_check_can_fail() -> None:
     """``undocumented`` finds a field without description: the check above is not vacuous."""
+    from hearth.catalog.docstrings import describe
     from hearth.catalog.fields import Strict
 
     class Probe(Strict):
@@ -32,7 +33,9 @@ def test_the_description_check_can_fail() -> None:
         """a described field."""
         bare: int = 2
 
+    describe([Probe])
     assert [f for f in Probe.model_fields if not Probe.model_fields[f].description] == ["bare"]
+    assert Probe.model_json_schema()["properties"]["described"]["description"] == "a described field."
 
 
 @pytest.mark.parametrize("relative", sorted(documentation_files()))

@@ -107,9 +107,10 @@ Capability = Annotated[str, AfterValidator(_capability)]
 
 class Strict(BaseModel):
     """Base for catalog models: unknown keys are errors, loaded values are immutable, and nothing is coerced (a
-    boolean is not a number, a number is not text: ``port: true`` is an error, never port 1)."""
+    boolean is not a number, a number is not text: ``port: true`` is an error, never port 1). The string under a
+    field documents it; ``catalog.docstrings.describe`` reads it for the reference, not every import."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Port(Strict):

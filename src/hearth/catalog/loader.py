@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,7 +34,7 @@ class Sources:
 
 def default_catalog_dir() -> Path:
     """The packaged default platform (the seed architecture, as data)."""
-    return Path(str(resources.files("hearth.catalog") / "defaults"))
+    return Path(__file__).parent / "defaults"
 
 
 def _message(error: dict[str, Any]) -> str:

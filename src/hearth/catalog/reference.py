@@ -22,6 +22,7 @@ from pydantic_core import PydanticUndefined
 
 from hearth.catalog.claims import Claims
 from hearth.catalog.component import Component
+from hearth.catalog.docstrings import describe
 from hearth.catalog.platform import Platform
 
 #: Each kind of catalog file: its schema's name, its root model and where it lives in a catalog.
@@ -57,8 +58,14 @@ def models_of(root: type[BaseModel]) -> list[type[BaseModel]]:
     return seen
 
 
+def described() -> None:
+    """Every model of every kind of file with its fields' docstrings as their descriptions (see docstrings.py)."""
+    describe([model for root, _ in FILES.values() for model in models_of(root)])
+
+
 def undocumented() -> list[str]:
     """``Model.field`` for every field of the catalog's models that has no description."""
+    described()
     return [
         f"{model.__name__}.{name}"
         for root, _ in FILES.values()
@@ -155,6 +162,7 @@ def reference_markdown() -> str:
         "points each file at its schema with a `# yaml-language-server: $schema=` first line).",
         "",
     ]
+    described()
     documented: set[type[BaseModel]] = set()
     for kind, (root, where) in FILES.items():
         lines += [f"## `{where}`", "", f"Schema: `schema/{kind}.schema.json`.", ""]
@@ -178,6 +186,7 @@ def reference_markdown() -> str:
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one kind of catalog file, as pydantic validates it."""
     model, where = FILES[kind]
+    described()
     schema = model.model_json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -118,9 +118,10 @@ def _construct(
         raise CatalogError(
             doc.path, node.start_mark.line + 1, format_loc(loc), f"aliases expand to more than {MAX_NODES} values"
         )
-    if len(loc) > MAX_DEPTH:
+    collection = isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+    if len(loc) >= MAX_DEPTH + (0 if collection else 1):  # the depth _check_nesting counts: collections only
         raise CatalogError(doc.path, node.start_mark.line + 1, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+    if collection:
         if id(node) in active:  # an alias inside its own anchor: constructing it would never end
             raise CatalogError(
                 doc.path, node.start_mark.line + 1, format_loc(loc), "an anchor contains an alias of itself"
@@ -236,10 +237,16 @@ def _check_nesting(path: Path, text: str) -> None:
 def read_yaml(path: Path) -> Located:
     """Parse one YAML file (a single document) keeping line numbers; syntax errors become CatalogError."""
     text = read_text(path)
-    _check_nesting(path, text)
-    fast = _read_fast(path, text)
+    # libyaml composes within its own nesting limit, and _construct refuses what _check_nesting would: a file that
+    # reads fast needs no second parse. Otherwise the nesting check speaks first, as its error is the one reported.
+    try:
+        fast = _read_fast(path, text)
+    except CatalogError:
+        _check_nesting(path, text)
+        raise
     if fast is not None:
         return fast
+    _check_nesting(path, text)
     doc = Located(path=path, data=None)
     try:
         loader = yaml.SafeLoader(text)
