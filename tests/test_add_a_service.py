@@ -60,8 +60,8 @@ def test_one_file_gives_a_wired_audited_service(hearth: RunHearth, tmp_path: Pat
     assert {5432, 8200, 9000} <= egress_ports, "postgres, vault and the identity provider, from their capabilities"
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]  # type: ignore[index]
-    assert annotations["vault.hashicorp.com/agent-inject-secret-postgres"] == "database/creds/postgresql-wiki"
+    assert annotations["vault.hashicorp.com/agent-inject-secret-postgres"] == "database/static-creds/postgresql-wiki"
     policy_file = (build / "vault" / "policies" / "wiki.hcl").read_text()
-    assert 'path "database/creds/postgresql-wiki"' in policy_file
+    assert 'path "database/static-creds/postgresql-wiki"' in policy_file
     release = next(r for r in yaml.safe_load((build / "helmfile.yaml").read_text())["releases"] if r["name"] == "wiki")
     assert "db/postgresql" in release["needs"] and release["labels"]["tier"] == "apps"

@@ -5,14 +5,22 @@ These are the per-protocol facts of the capability table's rows (``hearth.capabi
 nothing else looks them up by a capability's name). Adding a database capability is a row there plus, here, its
 dialect functions.
 
-PostgreSQL: per consumer a NOLOGIN role ``<db>_owner`` owns the database ``<db>`` (CONNECT revoked from PUBLIC);
-a Vault login is a member of it, valid until its lease expires, and switches to it on connecting (``ALTER ROLE
-... SET role``), so what it creates belongs to the owner role and the login can be dropped on revocation. The
-admin must be a superuser, or have CREATEROLE with ADMIN on the owner roles and membership of pg_signal_backend.
-The bootstrap is run with ``psql``: it uses ``\\gexec``, PostgreSQL having no ``CREATE ROLE/DATABASE IF NOT EXISTS``.
+Each consumer logs in as a user of its own whose password Vault's database engine owns: a static role
+(``database/static-roles/<provider>-<consumer>``) rotates it every rotation period and serves the current one at
+``database/static-creds/...``. Not dynamic credentials: a login issued per lease is revoked when the lease ends
+(24 h at most), under an application that read it once at start (an environment variable, a synced Secret), and
+its database connections are dropped with it. A rotated password leaves open connections alone; the consumer
+reads the new one when it next starts.
 
-MySQL: a Vault login gets ALL on the consumer's database only; MySQL has no VALID UNTIL, so the login ends when
-Vault revokes its lease. The admin needs CREATE USER and ALL ... WITH GRANT OPTION.
+PostgreSQL: per consumer a NOLOGIN role ``<db>_owner`` owns the database ``<db>`` (CONNECT revoked from PUBLIC);
+the login ``<db>`` is a member that switches to it on connecting (``ALTER ROLE ... SET role``), so what it creates
+belongs to the owner role. It has no password until Vault sets one, so nobody logs in as it before. The admin must
+be a superuser, or have CREATEROLE with ADMIN on the owner roles. The bootstrap is run with ``psql``: it uses
+``\\gexec``, PostgreSQL having no ``CREATE ROLE/DATABASE IF NOT EXISTS``.
+
+MySQL: the login ``<db>``@``%`` has ALL on the consumer's database only; it is created locked (``ACCOUNT LOCK``:
+MySQL 5.7 and MariaDB 10.4 have it) and Vault's rotation unlocks it as it sets the password. The admin needs
+CREATE USER and ALL ... WITH GRANT OPTION.
 """
 
 from __future__ import annotations
@@ -60,19 +68,13 @@ def _pg_url(host: str, port: int) -> str:
     return f"postgresql://{{{{username}}}}:{{{{password}}}}@{host}:{port}/postgres?sslmode=disable"
 
 
-def _pg_creation(grant: DatabaseGrant) -> list[str]:
-    login, owner = pg_ident("{{name}}"), pg_ident(owner_role(grant))
-    return [
-        f"CREATE ROLE {login} WITH LOGIN PASSWORD '{{{{password}}}}' VALID UNTIL '{{{{expiration}}}}' IN ROLE {owner};",
-        f"ALTER ROLE {login} SET role = {owner};",
-    ]
+def login(grant: DatabaseGrant) -> str:
+    """The consumer's database user, whose password Vault's static role rotates: the database's own name."""
+    return grant.name
 
 
-def _pg_revocation(grant: DatabaseGrant) -> list[str]:
-    return [
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';",
-        f"DROP ROLE IF EXISTS {pg_ident('{{name}}')};",
-    ]
+def _pg_rotation(_grant: DatabaseGrant) -> list[str]:
+    return [f"ALTER ROLE {pg_ident('{{name}}')} WITH PASSWORD '{{{{password}}}}';"]
 
 
 def _pg_bootstrap(grants: Sequence[DatabaseGrant]) -> str:
@@ -81,6 +83,8 @@ def _pg_bootstrap(grants: Sequence[DatabaseGrant]) -> str:
         db, owner = grant.name, owner_role(grant)
         create_role = sql_literal(f"CREATE ROLE {pg_ident(owner)} NOLOGIN")
         create_db = sql_literal(f"CREATE DATABASE {pg_ident(db)} OWNER {pg_ident(owner)}")
+        user = login(grant)
+        create_login = sql_literal(f"CREATE ROLE {pg_ident(user)} LOGIN IN ROLE {pg_ident(owner)}")
         lines += [
             "",
             f"-- {grant.consumer}",
@@ -89,6 +93,9 @@ def _pg_bootstrap(grants: Sequence[DatabaseGrant]) -> str:
             f"SELECT {create_db} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {sql_literal(db)})",
             "\\gexec",
             f"REVOKE ALL ON DATABASE {pg_ident(db)} FROM PUBLIC;",
+            f"SELECT {create_login} WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {sql_literal(user)})",
+            "\\gexec",
+            f"ALTER ROLE {pg_ident(user)} SET role = {pg_ident(owner)};",
         ]
     return "\n".join(lines) + "\n"
 
@@ -97,21 +104,21 @@ def _mysql_url(host: str, port: int) -> str:
     return f"{{{{username}}}}:{{{{password}}}}@tcp({host}:{port})/"
 
 
-def _mysql_creation(grant: DatabaseGrant) -> list[str]:
-    return [
-        "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';",
-        f"GRANT ALL PRIVILEGES ON {mysql_ident(grant.name)}.* TO '{{{{name}}}}'@'%';",
-    ]
-
-
-def _mysql_revocation(grant: DatabaseGrant) -> list[str]:
-    return ["REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{{name}}'@'%';", "DROP USER IF EXISTS '{{name}}'@'%';"]
+def _mysql_rotation(_grant: DatabaseGrant) -> list[str]:
+    return ["ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}' ACCOUNT UNLOCK;"]
 
 
 def _mysql_bootstrap(grants: Sequence[DatabaseGrant]) -> str:
     lines = ["-- Databases of the consumers, rendered by hearth. Run as the admin; idempotent."]
     for grant in grants:
-        lines += ["", f"-- {grant.consumer}", f"CREATE DATABASE IF NOT EXISTS {mysql_ident(grant.name)};"]
+        user = sql_literal(login(grant)) + "@'%'"
+        lines += [
+            "",
+            f"-- {grant.consumer}",
+            f"CREATE DATABASE IF NOT EXISTS {mysql_ident(grant.name)};",
+            f"CREATE USER IF NOT EXISTS {user} ACCOUNT LOCK;",
+            f"GRANT ALL PRIVILEGES ON {mysql_ident(grant.name)}.* TO {user};",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -121,13 +128,12 @@ class Dialect:
 
     plugin: str
     url: Callable[[str, int], str]
-    creation: Callable[[DatabaseGrant], list[str]]
-    revocation: Callable[[DatabaseGrant], list[str]]
+    rotation: Callable[[DatabaseGrant], list[str]]
     bootstrap: Callable[[Sequence[DatabaseGrant]], str]
 
 
-POSTGRES = Dialect("postgresql-database-plugin", _pg_url, _pg_creation, _pg_revocation, _pg_bootstrap)
-MYSQL = Dialect("mysql-database-plugin", _mysql_url, _mysql_creation, _mysql_revocation, _mysql_bootstrap)
+POSTGRES = Dialect("postgresql-database-plugin", _pg_url, _pg_rotation, _pg_bootstrap)
+MYSQL = Dialect("mysql-database-plugin", _mysql_url, _mysql_rotation, _mysql_bootstrap)
 
 
 # The AMQP 0-9-1 protocol header, and the first 11 bytes of the server's Connection.Start frame as `od -An -tx1`

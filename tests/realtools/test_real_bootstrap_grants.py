@@ -120,7 +120,7 @@ def test_second_run_reports_every_step_unchanged(applied: Any) -> None:
 
 
 def _creds(vault: hvac.Client, role: str) -> tuple[str, str]:
-    data = vault.read(f"database/creds/{role}")["data"]
+    data = vault.read(f"database/static-creds/{role}")["data"]
     return data["username"], data["password"]
 
 

@@ -1,7 +1,8 @@
 """The provider side of ``database`` grants against real servers: the rendered bootstrap SQL applied (twice) to
 PostgreSQL 15 and MariaDB, OpenBao's database secrets engine (its bundled postgresql and mysql plugins) configured
-with the rendered config (plus the admin login the operator sets) and roles, and the credentials it issues used:
-each consumer's login works in its own database only, and revoking the lease drops the login."""
+with the rendered config (plus the admin login the operator sets) and static roles, and the logins they own used:
+nobody logs in as a consumer before Vault sets its password, each consumer's login works in its own database only,
+and a rotation replaces the password (the old one refused, the new one served) while the SQL rerun keeps it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _psql(pg: Postgres, sql: str, *, db: str, user: str, password: str) -> subpr
 
 def _configure(bao: Bao, provider: str, files: dict[str, str], url: str, user: str, password: str) -> None:
     """Mount the database engine and write the rendered config with what the operator sets (the admin login; here
-    also the test server's address), then every rendered role as is."""
+    also the test server's address), then every rendered static role as is (Vault sets each login's password)."""
     rendered = json.loads(files[f"vault/database/config/{provider}.json"])
     assert rendered["username"] == ADMIN_PLACEHOLDER and "password" not in rendered
     bao.must("POST", "sys/mounts/database", {"type": "database"})
@@ -38,12 +39,13 @@ def _configure(bao: Bao, provider: str, files: dict[str, str], url: str, user: s
     assert stored["allowed_roles"] == rendered["allowed_roles"]
     assert stored["connection_details"]["username"] == user
     for role in rendered["allowed_roles"]:
-        bao.must("POST", f"database/roles/{role}", json.loads(files[f"vault/database/roles/{role}.json"]))
+        static = json.loads(files[f"vault/database/static-roles/{role}.json"])
+        bao.must("POST", f"database/static-roles/{role}", static)
 
 
-def _creds(bao: Bao, role: str) -> tuple[str, str, str]:
-    answer: dict[str, Any] = bao.must("GET", f"database/creds/{role}")
-    return answer["data"]["username"], answer["data"]["password"], answer["lease_id"]
+def _creds(bao: Bao, role: str) -> tuple[str, str]:
+    answer: dict[str, Any] = bao.must("GET", f"database/static-creds/{role}")
+    return answer["data"]["username"], answer["data"]["password"]
 
 
 def _local_url(url: str, host: str, port: int) -> str:
@@ -72,14 +74,16 @@ def test_postgres_databases_and_vault_credentials(rendered_seed: RenderedPlatfor
         assert set(owner_roles.split()) == {f"{name}_owner" for name in databases} | {"pg_database_owner"}
         assert pg.psql("SELECT has_database_privilege('public', 'n8n', 'CONNECT')").strip() == "f"
 
+        before = _psql(pg, "SELECT 1;", db="n8n", user="n8n", password="")
+        assert before.returncode != 0, "a login without a password must not get in"
+
         url = json.loads(files["vault/database/config/postgresql.json"])["connection_url"]
         _configure(bao, "postgresql", files, _local_url(url, "postgresql.db.svc:5432", pg.port), "admin", "admin-pw")
-        user_a, pw_a, lease_a = _creds(bao, a)
-        user_b, pw_b, _ = _creds(bao, b)
-        valid = pg.psql(f"SELECT rolcanlogin, rolvaliduntil > now() FROM pg_roles WHERE rolname = '{user_a}'")
-        assert valid.strip() == "t|t"
+        user_a, pw_a = _creds(bao, a)
+        user_b, pw_b = _creds(bao, b)
+        assert (user_a, user_b) == ("n8n", "vaultwarden")
 
-        # A works in its own database; what it creates belongs to the owner role, not to the short-lived login.
+        # A works in its own database; what it creates belongs to the owner role, not to the login.
         made = _psql(
             pg,
             "CREATE TABLE notes (id int); INSERT INTO notes VALUES (1); SELECT current_user, "
@@ -98,12 +102,16 @@ def test_postgres_databases_and_vault_credentials(rendered_seed: RenderedPlatfor
         assert denied.returncode != 0 and 'permission denied for database "n8n"' in denied.stderr
         ok(_psql(pg, "CREATE TABLE vault (id int);", db="vaultwarden", user=user_b, password=pw_b))
 
-        # Revoking A's lease drops the login; B's stays.
-        bao.must("PUT", "sys/leases/revoke", {"lease_id": lease_a})
-        assert pg.psql(f"SELECT count(*) FROM pg_roles WHERE rolname = '{user_a}'").strip() == "0"
+        # The bootstrap SQL run again leaves the password Vault set alone.
+        ok(_psql(pg, script, db="postgres", user=pg.superuser, password=pg.password))
+        ok(_psql(pg, "SELECT 1;", db="n8n", user=user_a, password=pw_a))
+        # A rotation replaces A's password: the old one is refused, Vault serves the new one; B's stays.
+        bao.must("POST", f"database/rotate-role/{a}")
+        rotated = _creds(bao, a)
+        assert rotated[0] == user_a and rotated[1] != pw_a
         gone = _psql(pg, "SELECT 1;", db="n8n", user=user_a, password=pw_a)
         assert gone.returncode != 0 and "password authentication failed" in gone.stderr
-        assert ok(_psql(pg, "SELECT count(*) FROM notes;", db="n8n", user="admin", password="admin-pw")).stdout == "1\n"
+        assert ok(_psql(pg, "SELECT count(*) FROM notes;", db="n8n", user=user_a, password=rotated[1])).stdout == "1\n"
         ok(_psql(pg, "SELECT 1;", db="vaultwarden", user=user_b, password=pw_b))
 
 
@@ -121,7 +129,8 @@ def _mysql(db: MariaDB, sql: str, user: str, password: str) -> subprocess.Comple
 def test_mysql_databases_and_vault_credentials(rendered_seed: RenderedPlatform) -> None:
     files = _mysql_files()
     assert (
-        files["vault/database/roles/mysql-ghost.json"] == rendered_seed.files["vault/database/roles/mysql-ghost.json"]
+        files["vault/database/static-roles/mysql-ghost.json"]
+        == rendered_seed.files["vault/database/static-roles/mysql-ghost.json"]
     )
     a, b = "mysql-ghost", "mysql-wiki-two"
     assert json.loads(files["vault/database/config/mysql.json"])["allowed_roles"] == [a, b]
@@ -131,10 +140,14 @@ def test_mysql_databases_and_vault_credentials(rendered_seed: RenderedPlatform) 
         assert db.sql("SHOW DATABASES LIKE 'ghost'").split() == ["ghost"]
         assert db.sql("SHOW DATABASES LIKE 'wiki_two'").split() == ["wiki_two"]
 
+        locked = _mysql(db, "SELECT 1;", "ghost", "")
+        assert locked.returncode != 0, "the login is locked until Vault sets its password"
+
         url = json.loads(files["vault/database/config/mysql.json"])["connection_url"]
         _configure(bao, "mysql", files, _local_url(url, "mysql.db.svc:3306", db.port), "root", db.root_password)
-        user_a, pw_a, lease_a = _creds(bao, a)
-        user_b, pw_b, _ = _creds(bao, b)
+        user_a, pw_a = _creds(bao, a)
+        user_b, pw_b = _creds(bao, b)
+        assert (user_a, user_b) == ("ghost", "wiki_two")
 
         made = _mysql(
             db,
@@ -155,11 +168,15 @@ def test_mysql_databases_and_vault_credentials(rendered_seed: RenderedPlatform) 
         assert denied.returncode != 0 and "denied" in denied.stderr
         ok(_mysql(db, "CREATE TABLE wiki_two.pages (id int);", user_b, pw_b))
 
-        bao.must("PUT", "sys/leases/revoke", {"lease_id": lease_a})
-        assert db.sql(f"SELECT count(*) FROM mysql.user WHERE User = '{user_a}'").strip() == "0"
+        for _ in range(2):  # the SQL again keeps the password and the unlock Vault's rotation made
+            db.sql(files["databases/mysql.sql"])
+        ok(_mysql(db, "SELECT 1;", user_a, pw_a))
+        bao.must("POST", f"database/rotate-role/{a}")
+        rotated = _creds(bao, a)
+        assert rotated[0] == user_a and rotated[1] != pw_a
         gone = _mysql(db, "SELECT 1;", user_a, pw_a)
         assert gone.returncode != 0 and "Access denied" in gone.stderr
-        assert db.sql("SELECT count(*) FROM ghost.posts").strip() == "1"
+        assert ok(_mysql(db, "SELECT count(*) FROM ghost.posts;", user_a, rotated[1])).stdout.split() == ["1"]
         ok(_mysql(db, "SELECT 1;", user_b, pw_b))
 
 

@@ -25,7 +25,7 @@ def test_the_data_case_renders_one_postgres_provider(
     files = render_database_grants(resolved_cases["data"])
     assert set(files) == {
         "vault/database/config/postgres.json",
-        "vault/database/roles/postgres-notes.json",
+        "vault/database/static-roles/postgres-notes.json",
         "databases/postgres.sql",
     }
     assert files.items() <= rendered_cases["data"].files.items()
@@ -37,14 +37,18 @@ def test_the_data_case_renders_one_postgres_provider(
         "allowed_roles": ["postgres-notes"],
         "verify_connection": False,
     }
-    role = json.loads(files["vault/database/roles/postgres-notes.json"])
-    assert role["db_name"] == "postgres" and (role["default_ttl"], role["max_ttl"]) == ("1h", "24h")
-    create = " ".join(role["creation_statements"])
-    assert "LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE \"notes_owner\"" in create
-    assert role["revocation_statements"][-1] == 'DROP ROLE IF EXISTS "{{name}}";'
+    role = json.loads(files["vault/database/static-roles/postgres-notes.json"])
+    assert role == {
+        "db_name": "postgres",
+        "username": "notes",
+        "rotation_period": 30 * 24 * 3600,
+        "rotation_statements": ["ALTER ROLE \"{{name}}\" WITH PASSWORD '{{password}}';"],
+    }
     sql = files["databases/postgres.sql"]
     assert 'CREATE ROLE "notes_owner" NOLOGIN\'' in sql and 'CREATE DATABASE "notes" OWNER "notes_owner"\'' in sql
-    assert 'REVOKE ALL ON DATABASE "notes" FROM PUBLIC;' in sql and sql.count("\n\\gexec\n") == 2
+    assert 'REVOKE ALL ON DATABASE "notes" FROM PUBLIC;' in sql and sql.count("\n\\gexec\n") == 3
+    assert 'CREATE ROLE "notes" LOGIN IN ROLE "notes_owner"\'' in sql
+    assert 'ALTER ROLE "notes" SET role = "notes_owner";' in sql
 
 
 def test_no_database_grants_no_files(rendered_cases: dict[str, RenderedPlatform]) -> None:
@@ -53,10 +57,11 @@ def test_no_database_grants_no_files(rendered_cases: dict[str, RenderedPlatform]
 
 
 def test_seed_roles_match_the_paths_consumers_read(seed: Resolved) -> None:
-    """Every ``database/creds/<role>`` a postgres/mysql consumer's policy reads has exactly one role file, listed
+    """Every ``database/static-creds/<role>`` a postgres/mysql consumer's policy reads has one role file, listed
     in its provider's ``allowed_roles``; mongodb and clickhouse grants are not rendered."""
     files = render_database_grants(seed)
-    roles = {p.removeprefix("vault/database/roles/").removesuffix(".json") for p in files if "/roles/" in p}
+    prefix = "vault/database/static-roles/"
+    roles = {p.removeprefix(prefix).removesuffix(".json") for p in files if p.startswith(prefix)}
     wanted = {f"{g.provider}-{g.consumer}" for g in seed.grants if g.capability in ("postgres", "mysql")}
     assert roles == wanted and "mysql-ghost" in roles and "postgresql-n8n" in roles
     assert not any(g.provider in p for g in seed.grants if g.capability in ("mongodb", "clickhouse") for p in files)
@@ -66,9 +71,13 @@ def test_seed_roles_match_the_paths_consumers_read(seed: Resolved) -> None:
     mysql = json.loads(files["vault/database/config/mysql.json"])
     assert mysql["plugin_name"] == "mysql-database-plugin"
     assert mysql["connection_url"] == "{{username}}:{{password}}@tcp(mysql.db.svc:3306)/"
-    ghost = json.loads(files["vault/database/roles/mysql-ghost.json"])
-    assert ghost["creation_statements"][1] == "GRANT ALL PRIVILEGES ON `ghost`.* TO '{{name}}'@'%';"
-    assert files["databases/mysql.sql"].splitlines()[-1] == "CREATE DATABASE IF NOT EXISTS `ghost`;"
+    ghost = json.loads(files["vault/database/static-roles/mysql-ghost.json"])
+    assert ghost["rotation_statements"] == ["ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}' ACCOUNT UNLOCK;"]
+    assert files["databases/mysql.sql"].splitlines()[-3:] == [
+        "CREATE DATABASE IF NOT EXISTS `ghost`;",
+        "CREATE USER IF NOT EXISTS 'ghost'@'%' ACCOUNT LOCK;",
+        "GRANT ALL PRIVILEGES ON `ghost`.* TO 'ghost'@'%';",
+    ]
 
 
 def test_database_names_are_the_grant_names(seed: Resolved) -> None:

@@ -56,8 +56,7 @@ TOY = CapabilitySpec(
     dialect=Dialect(
         "toy-database-plugin",
         lambda host, port: f"toy://{{{{username}}}}:{{{{password}}}}@{host}:{port}",
-        lambda grant: [f"MAKE LOGIN '{{{{name}}}}' IN {grant.name};"],
-        lambda grant: ["DROP LOGIN '{{name}}';"],
+        lambda grant: [f"SET PASSWORD OF '{{{{name}}}}' IN {grant.name};"],
         _toy_bootstrap,
     ),
     health=lambda _binary, host, port: (None, ["toy-ping", "--host", host, "--port", str(port)]),
@@ -95,13 +94,13 @@ def test_the_need_is_a_flow_with_its_policy(toy: tuple[Resolved, RenderedPlatfor
 
 def test_the_grant_is_served_by_the_vault_database_engine(toy: tuple[Resolved, RenderedPlatform]) -> None:
     """The dialect's plugin and URL configure the engine; the role's statements are the dialect's; the consumer reads
-    its dynamic credentials from the engine the row names."""
+    its rotated login from the engine the row names."""
     _, platform = toy
     assert '"plugin_name": "toy-database-plugin"' in platform.files["vault/database/config/toy.json"]
     assert "toy://{{username}}:{{password}}@toy.db.svc:7777" in platform.files["vault/database/config/toy.json"]
-    assert "MAKE LOGIN '{{name}}' IN notes;" in platform.files["vault/database/roles/toy-notes.json"]
+    assert "SET PASSWORD OF '{{name}}' IN notes;" in platform.files["vault/database/static-roles/toy-notes.json"]
     assert platform.files["databases/toy.sql"] == "MAKE DATABASE notes;\n"
-    assert 'path "database/creds/toy-notes"' in platform.files["vault/policies/notes.hcl"]
+    assert 'path "database/static-creds/toy-notes"' in platform.files["vault/policies/notes.hcl"]
 
 
 def test_the_dump_and_the_helm_test_use_the_protocols_tools(toy: tuple[Resolved, RenderedPlatform]) -> None:

@@ -38,7 +38,7 @@ def _copy(build: Path, tmp_path: Path) -> Path:
 def test_seed_reads_are_served_and_nothing_is_plaintext(seed_build: Path) -> None:
     section = run_check(seed_build).section("secrets")
     assert section.reads and not section.unserved, [r.problem for r in section.unserved]
-    assert {r.server for r in section.reads} == {"dynamic", "grant", "operator"}
+    assert {r.server for r in section.reads} == {"rotated", "grant", "operator"}
     assert section.plaintext == []
     assert section.files_scanned == sum(1 for p in seed_build.rglob("*") if p.is_file())
     assert sorted(s.name for s in section.missing) == ["penpot-postgresql", "penpot-redis"]

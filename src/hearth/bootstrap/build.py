@@ -49,8 +49,8 @@ class Build:
         return {name: json.loads(text) for name, text in self._under("vault/database/config/", ".json").items()}
 
     def database_roles(self) -> dict[str, dict[str, Any]]:
-        """``vault/database/roles/<name>.json``: database engine role name -> its fields."""
-        return {name: json.loads(text) for name, text in self._under("vault/database/roles/", ".json").items()}
+        """``vault/database/static-roles/<name>.json``: database engine static role name -> its fields."""
+        return {name: json.loads(text) for name, text in self._under("vault/database/static-roles/", ".json").items()}
 
     def database_sql(self) -> dict[str, str]:
         """``databases/<engine>.sql``: the grants' SQL per database connection name."""

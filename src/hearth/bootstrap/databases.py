@@ -6,7 +6,8 @@ Per provider three steps, each reading before it writes:
   ``databases/<provider>.sql`` is missing, runs that (idempotent) SQL with ``psql`` or ``mysql``;
 * ``<provider>-vault-connection``: ``database/config/<provider>`` as rendered, with the admin login and the
   endpoint the operator supplies (Vault verifies it connects);
-* ``<provider>-vault-roles``: every rendered ``database/roles/<provider>-<consumer>``, written when a field differs.
+* ``<provider>-vault-roles``: every rendered ``database/static-roles/<provider>-<consumer>``, written when a field
+  differs (Vault sets the login's first password as it creates the role, so the databases step comes first).
 
 The admin password reaches the clients through their environment (``PGPASSWORD``, ``MYSQL_PWD``) and the SQL
 through stdin, never argv. Vault never returns a connection's password, so a changed admin password is not seen.
@@ -164,13 +165,13 @@ def db_roles_step(vault: Vault, provider: str, roles: dict[str, dict[str, Any]])
     def read() -> list[Change]:
         changes = []
         for name, role in sorted(roles.items()):
-            path = f"{DATABASE_MOUNT}/roles/{name}"
+            path = f"{DATABASE_MOUNT}/static-roles/{name}"
             keys = differing(role, vault.read(path))
             if keys:
                 changes.append(Change(f"write {path} ({', '.join(keys)})", _write(vault, path, role)))
         return changes
 
-    return FuncStep(f"{provider}-vault-roles", f"{len(roles)} Vault roles issuing {provider} logins", read)
+    return FuncStep(f"{provider}-vault-roles", f"{len(roles)} Vault static roles owning {provider} logins", read)
 
 
 def _write(vault: Vault, path: str, body: dict[str, Any]) -> Any:

@@ -2,12 +2,14 @@
 configuration that issues its credentials.
 
 Everything comes from ``resolved.grants`` and the grant's capability, never from component names. Consumers read
-``database/creds/<provider>-<consumer>`` (``hearth.render.secrets``); this module renders what serves that path:
+``database/static-creds/<provider>-<consumer>`` (``hearth.render.secrets``); this module renders what serves that
+path (why static roles and not dynamic credentials: :mod:`hearth.protocols`):
 
 * ``vault/database/config/<provider>.json``: the engine's connection to the provider. The admin login is the
   operator's: ``username`` is the placeholder ``ADMIN_PLACEHOLDER`` and there is no password; the operator replaces
   the one and adds the other when writing the file to ``database/config/<provider>``.
-* ``vault/database/roles/<provider>-<consumer>.json``: the role issuing the consumer's short-lived logins.
+* ``vault/database/static-roles/<provider>-<consumer>.json``: the static role owning the password of the
+  consumer's login, rotated every ``ROTATION_PERIOD``.
 * ``databases/<provider>.sql``: the provider-side bootstrap, run once by the admin (for PostgreSQL with ``psql``:
   it uses ``\\gexec``, PostgreSQL having no ``CREATE ROLE/DATABASE IF NOT EXISTS``).
 
@@ -20,15 +22,18 @@ from __future__ import annotations
 import json
 
 from hearth.capabilities import CAPABILITIES
+from hearth.protocols import login
 from hearth.resolve import Endpoint, Grant, Resolved, pod_with_port, provider_endpoint
 
 ADMIN_PLACEHOLDER = "OPERATOR-SETS-ADMIN-USERNAME"
-DEFAULT_TTL = "1h"
-MAX_TTL = "24h"
+ROTATION_PERIOD = 30 * 24 * 3600
+"""Seconds between Vault's rotations of a consumer's database password (30 days), in the unit Vault reads a
+static role back in, so that bootstrap compares like with like. A consumer reads the new password when it next
+starts: restarting each at least this often (an upgrade, a rollout) keeps every login current."""
 
 
 def role_name(grant: Grant) -> str:
-    """The Vault role of a grant: the ``<provider>-<consumer>`` of ``database/creds/<provider>-<consumer>``."""
+    """The Vault role of a grant: the ``<provider>-<consumer>`` of ``database/static-creds/<provider>-<consumer>``."""
     return f"{grant.provider}-{grant.consumer}"
 
 
@@ -56,7 +61,8 @@ def _endpoint(resolved: Resolved, provider: str, capability: str) -> tuple[str, 
 
 
 def render_database_grants(resolved: Resolved) -> dict[str, str]:
-    """``vault/database/config``, ``vault/database/roles`` and ``databases`` files for every database provider."""
+    """``vault/database/config``, ``vault/database/static-roles`` and ``databases`` files for every database
+    provider."""
     files: dict[str, str] = {}
     for (provider, capability), grants in database_grants(resolved).items():
         where = _endpoint(resolved, provider, capability)
@@ -75,12 +81,11 @@ def render_database_grants(resolved: Resolved) -> dict[str, str]:
         for grant in grants:
             role = {
                 "db_name": provider,
-                "default_ttl": DEFAULT_TTL,
-                "max_ttl": MAX_TTL,
-                "creation_statements": dialect.creation(grant),
-                "revocation_statements": dialect.revocation(grant),
+                "username": login(grant),
+                "rotation_period": ROTATION_PERIOD,
+                "rotation_statements": dialect.rotation(grant),
             }
-            files[f"vault/database/roles/{role_name(grant)}.json"] = _json(role)
+            files[f"vault/database/static-roles/{role_name(grant)}.json"] = _json(role)
         files[f"databases/{provider}.sql"] = dialect.bootstrap(grants)
     return files
 

@@ -7,7 +7,7 @@ key a template over the credential's keys and the grant's facts (:mod:`hearth.re
 the component's own: a SecretStore ``vault-<component>`` logging into Vault's Kubernetes auth as the component's
 Vault role, with a projected token (audience ``vault``) of the ServiceAccount ``<component>-secret-sync``, which
 that role binds besides the component's own; so a store reads exactly the component's policy, never a
-neighbour's. KV entries are read by the store (``dataFrom.extract``); dynamic credentials (``database/creds/``)
+neighbour's. KV entries are read by the store (``dataFrom.extract``); database logins (``database/static-creds/``)
 by a ``VaultDynamicSecret`` generator per credential, since a SecretStore reads only KV.
 
 Schemas: external-secrets v2.9.0 config/crds/bases (external-secrets.io_externalsecrets.yaml,

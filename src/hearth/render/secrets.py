@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hearth.capabilities import CAPABILITIES
+from hearth.capabilities import CAPABILITIES, LOGIN
 from hearth.catalog.models import Component
 from hearth.render.credentials import Delivered, deliver, source_of
 from hearth.resolve import Grant, Resolved, provider_endpoint
@@ -26,10 +26,10 @@ def needs_vault(resolved: Resolved, component: Component) -> bool:
 
 
 def secret_path(grant: Grant, component: Component) -> str:
-    """Where Vault serves the credential of one grant: a dynamic role, or a KV entry."""
+    """Where Vault serves the credential of one grant: a database static role's current login, or a KV entry."""
     engine = CAPABILITIES[grant.capability].vault_engine
     if engine == "database":
-        return f"database/creds/{grant.provider}-{component.name}"
+        return f"database/static-creds/{grant.provider}-{component.name}"
     return f"kv/data/{component.namespace}/{component.name}/{grant.capability}"
 
 
@@ -64,8 +64,12 @@ def env_file_template(path: str) -> str:
     """A Vault agent template writing the secret at ``path`` as ``key=value`` lines.
 
     A KV version 2 read (``kv/data/...``) keeps the entry's keys under ``.Data.data`` (``.Data`` also holds
-    ``metadata``); dynamic credentials (``database/creds/...``) keep them under ``.Data``.
+    ``metadata``); of a database login (``database/static-creds/...``, under ``.Data``) only the login is written,
+    not the rotation's ``ttl``, ``rotation_period`` and ``last_vault_rotation``.
     """
+    if path.startswith("database/"):
+        login = "".join(f"{key}={{{{ .Data.{key} }}}}\n" for key in LOGIN)
+        return f'{{{{- with secret "{path}" -}}}}{login}{{{{- end -}}}}'
     data = ".Data.data" if path.startswith("kv/data/") else ".Data"
     return (
         f'{{{{- with secret "{path}" -}}}}{{{{ range $k, $v := {data} }}}}'

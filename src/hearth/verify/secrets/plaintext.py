@@ -9,7 +9,7 @@ Three kinds of finding, each with the file and line (never the value: the report
 * a high-entropy value under a secret-like key (``password``, ``secret``, ``token``, ``api_key``,
   ``access_key``, ``private_key``, ``credential``): a value of at least 16 characters, with letters and digits,
   no spaces, no template (``{{``), placeholder or path, and a Shannon entropy of at least 3.5 bits per character.
-  References (``kv/...``, ``database/creds/...``, ``/vault/secrets/...``), Secret names and environment variable
+  References (``kv/...``, ``database/static-creds/...``, ``/vault/secrets/...``), Secret names and environment variable
   names are not values and are never flagged.
 
 Patterns: gitleaks' default rules (github.com/gitleaks/gitleaks config/gitleaks.toml) for the token formats.

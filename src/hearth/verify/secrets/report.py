@@ -47,8 +47,9 @@ class Secrets:
     def summary(self) -> str:
         """One line."""
         served = Counter(r.server for r in self.reads if not r.problem)
+        logins = served["rotated"] + served["dynamic"]
         return (
-            f"{len(self.reads)} Vault reads, {len(self.unserved)} unserved ({served['dynamic']} dynamic, "
+            f"{len(self.reads)} Vault reads, {len(self.unserved)} unserved ({logins} database logins, "
             f"{served['grant']} written by grants, {served['operator']} operator KV); {len(self.named)} named "
             f"Secrets, {len(self.missing)} created by nothing; {len(self.synced)} synced from Vault (exception); "
             f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files"

@@ -3,8 +3,10 @@ bind which ServiceAccounts, and what serves each path a consumer reads.
 
 A path is served when something the build renders puts a value there:
 
-* ``database/creds/<role>``: ``vault/database/roles/<role>.json`` exists and its ``db_name`` has a connection,
-  ``vault/database/config/<db_name>.json`` (what ``hearth bootstrap`` writes to Vault's database engine);
+* ``database/static-creds/<role>`` (a login whose password Vault rotates) and ``database/creds/<role>`` (dynamic
+  logins): ``vault/database/static-roles/<role>.json`` or ``vault/database/roles/<role>.json`` exists and its
+  ``db_name`` has a connection, ``vault/database/config/<db_name>.json`` (what ``hearth bootstrap`` writes to
+  Vault's database engine);
 * ``kv/data/<entry>``: a ``grants/<provider>.json`` lists ``kv/<entry>`` as a consumer's ``secret`` or the
   ``provider_secret`` (the bootstrap writes it when it applies the grant); any other KV entry is one the operator
   (or a generator) writes: counted, not failed, since the build cannot know it is there;
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+DATABASE_PATHS = (("database/static-creds/", "rotated", "static-roles"), ("database/creds/", "dynamic", "roles"))
+"""(path prefix, what serves it, the directory under ``vault/database/`` of its roles) for the database engine."""
 _POLICY_PATH = re.compile(r'^path\s+"([^"]+)"\s*\{(.*?)^\}', re.MULTILINE | re.DOTALL)
 _CAPABILITIES = re.compile(r"capabilities\s*=\s*\[([^\]]*)\]")
 
@@ -49,7 +53,7 @@ class VaultSide:
 
     policies: dict[str, list[str]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    database_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    database_roles: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     database_configs: set[str] = field(default_factory=set)
     kv_writers: dict[str, str] = field(default_factory=dict)
     """KV entry (``kv/...`` without ``data/``) -> the grants file that writes it."""
@@ -73,18 +77,18 @@ class VaultSide:
         return (account in names or "*" in names) and (namespace in spaces or "*" in spaces)
 
     def server(self, path: str) -> tuple[str, str]:
-        """(``dynamic``/``grant``/``operator``/``none``, what serves ``path`` or why nothing does)."""
-        if path.startswith("database/creds/"):
-            role = path.removeprefix("database/creds/")
-            spec = self.database_roles.get(role)
+        """(``rotated``/``dynamic``/``grant``/``operator``/``none``, what serves ``path`` or why nothing does)."""
+        for prefix, kind, directory in DATABASE_PATHS:
+            if not path.startswith(prefix):
+                continue
+            role = path.removeprefix(prefix)
+            spec = self.database_roles.get((directory, role))
+            where = f"vault/database/{directory}/{role}.json"
             if spec is None:
-                return "none", f"no vault/database/roles/{role}.json"
+                return "none", f"no {where}"
             if str(spec.get("db_name")) not in self.database_configs:
-                return (
-                    "none",
-                    f"vault/database/roles/{role}.json names connection {spec.get('db_name')!r}, not rendered",
-                )
-            return "dynamic", f"vault/database/roles/{role}.json"
+                return "none", f"{where} names connection {spec.get('db_name')!r}, not rendered"
+            return kind, where
         if path.startswith("kv/data/"):
             entry = "kv/" + path.removeprefix("kv/data/")
             if entry in self.kv_writers:
@@ -101,7 +105,9 @@ def read_vault_side(root: Path) -> VaultSide:
     for path in sorted(policies.glob("*.hcl")) if policies.is_dir() else []:
         side.policies[path.stem] = policy_reads(path.read_text())
     side.roles = _json_files(root / "vault" / "roles")
-    side.database_roles = _json_files(root / "vault" / "database" / "roles")
+    for _, _, directory in DATABASE_PATHS:
+        for name, spec in _json_files(root / "vault" / "database" / directory).items():
+            side.database_roles[directory, name] = spec
     side.database_configs = set(_json_files(root / "vault" / "database" / "config"))
     for name, grants in _json_files(root / "grants").items():
         writer = f"grants/{name}.json"
