@@ -318,13 +318,15 @@ def pod_with_port(resolved: Resolved, component: Component, port_name: str) -> t
 
 
 def with_platform_facts(catalog: Catalog) -> Catalog:
-    """The catalog with every component's placeholders filled in: ``${domain}`` from the platform, and
-    ``${<capability>.host|port|database}`` from the providers of its needs (each fact stated once, used everywhere)."""
+    """The catalog with every component's placeholders filled in: ``${domain}`` and ``${pod_cidr}`` from the
+    platform, and ``${<capability>.host|port|database}`` from the providers of its needs (each fact stated once, used
+    everywhere)."""
     comps = catalog.components
     pods = {name: _pods(c) for name, c in comps.items()}
     components = {}
     for name, component in comps.items():
-        values = {"domain": catalog.platform.domain, **_provider_facts(name, component, comps, pods)}
+        platform = {"domain": catalog.platform.domain, "pod_cidr": str(catalog.platform.pod_cidr)}
+        values = {**platform, **_provider_facts(name, component, comps, pods)}
         dumped = component.model_dump(by_alias=True, exclude_defaults=True)
         filled = substitute(dumped, values)
         components[name] = component if filled == dumped else Component.model_validate(filled)

@@ -68,6 +68,8 @@ def test_traefik_values_open_the_entrypoints(seed_build: Path) -> None:
     ports = yaml.safe_load((seed_build / "values/traefik.yaml").read_text(encoding="utf-8"))["ports"]
     for name, number in MAIL.items():
         assert ports[name]["exposedPort"] == number and ports[name]["expose"] == {"default": True}
+        # The gateway's PROXY v2 header is read only from the pod network (the Newt pods), stated as ${pod_cidr}.
+        assert ports[name]["proxyProtocol"] == {"trustedIPs": [str(load_catalog(None).platform.pod_cidr)]}
 
 
 def test_pangolin_resources_target_the_cluster_traefik(seed_build: Path) -> None:

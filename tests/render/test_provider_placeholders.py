@@ -48,3 +48,18 @@ def test_a_placeholder_no_need_can_fill_is_refused(
     result = hearth("validate", "--platform", str(catalog))
     assert result.exit_code == 2, result.output
     assert "ghost.yaml:" in result.output and message in result.output, result.output
+
+
+def test_the_pod_cidr_is_stated_once(hearth: RunHearth, catalog: Path, tmp_path: Path) -> None:
+    """``${pod_cidr}`` is the platform's pod network: another pod_cidr in platform.yaml is the one the cluster
+    Traefik's mail entrypoints trust for PROXY headers, and the seed's is left nowhere."""
+    platform = catalog / "platform.yaml"
+    text = platform.read_text()
+    assert "pod_cidr: 10.233.64.0/18" in text
+    platform.write_text(text.replace("pod_cidr: 10.233.64.0/18", "pod_cidr: 10.42.0.0/16"))
+    out = tmp_path / "build"
+    result = hearth("render", "--platform", str(catalog), "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    values = (out / "values/traefik.yaml").read_text()
+    assert values.count("- 10.42.0.0/16") == 4 and "10.233.64.0/18" not in values
+    assert "${" not in values

@@ -53,6 +53,8 @@ def component_problems(c: Component) -> list[Problem]:
     refs += [(("provides", i, "port"), p.port) for i, p in enumerate(c.provides)]
     refs += [(("webhooks", i, "port"), w.port) for i, w in enumerate(c.webhooks)]
     refs += [(("public_tcp", i), name) for i, name in enumerate(c.public_tcp)]
+    refs += [(("proxy_protocol", name), name) for name in c.proxy_protocol]
+    refs += [(("proxy_protocol", name), proxied) for name, proxied in c.proxy_protocol.items()]
     for i, pod in enumerate(c.install.pods):
         refs += [(("install", "pods", i, "ports", j), name) for j, name in enumerate(pod.ports)]
     for i, sidecar in enumerate(c.sidecars):

@@ -402,6 +402,14 @@ class Component(Strict):
     public_tcp: list[PortName] = Field(
         default=[], description="ports the gateway publishes as raw TCP through the tunnel (e.g. SMTP, IMAPS)"
     )
+    proxy_protocol: dict[PortName, PortName] = Field(
+        default={},
+        description=(
+            "port -> the port that takes the same traffic behind a PROXY protocol v2 header naming the client (from"
+            " the pod network only): itself when it reads the header (a router entrypoint), or a separate listener"
+            " so in-cluster clients keep the plain port; the hop in front sends the header only there"
+        ),
+    )
     backup: Backup | None = None
     """how its data is backed up (none: no stated backup)."""
     secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")

@@ -2,7 +2,9 @@
 
 A component file writes ``${domain}`` where its application must be told the platform's domain (its public URL,
 trusted hosts, cookie domain): the build puts ``platform.domain`` there. A user who sets their own domain gets
-applications configured for it, not for the seed's.
+applications configured for it, not for the seed's. ``${pod_cidr}`` is ``platform.pod_cidr``, for what must trust
+(or name) the pod network, e.g. the routers that accept a PROXY protocol header only from the tunnel connector's pod.
+A placeholder may also stand in a mapping's key (an application setting keyed by network, e.g. Stalwart's maps).
 
 Where an application must be told where a provider it needs listens, it writes ``${<capability>.host}`` and
 ``${<capability>.port}`` (the provider's in-cluster Service name and port, e.g. ``${postgres.host}``), and
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-KNOWN = ("domain",)
+KNOWN = ("domain", "pod_cidr")
 PROVIDER_FIELDS = ("host", "port", "database")
 
 
@@ -28,12 +30,14 @@ def provider_placeholder(name: str) -> tuple[str, str] | None:
 
 
 def placeholders(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every ``${name}`` in a dumped component, with the path of the string holding it."""
+    """Every ``${name}`` in a dumped component (in a string or a mapping's key), with the path of the string."""
     if isinstance(data, str):
         for match in PLACEHOLDER.finditer(data):
             yield path, match.group(1)
     elif isinstance(data, dict):
         for key, value in data.items():
+            if isinstance(key, str):
+                yield from placeholders(key, (*path, key))
             yield from placeholders(value, (*path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
@@ -45,7 +49,7 @@ def substitute(data: Any, values: dict[str, str]) -> Any:
     if isinstance(data, str):
         return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), data)
     if isinstance(data, dict):
-        return {key: substitute(value, values) for key, value in data.items()}
+        return {substitute(key, values): substitute(value, values) for key, value in data.items()}
     if isinstance(data, list):
         return [substitute(value, values) for value in data]
     return data

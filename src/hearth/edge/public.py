@@ -29,6 +29,9 @@ class PublicTcp:
     port: Port
     service_host: str
     service_port: int
+    proxy_protocol: bool = False
+    """whether the router's entrypoint reads a PROXY protocol header itself (its ``proxy_protocol`` maps the port to
+    itself), so the gateway sends one and the client's address reaches the cluster."""
 
     @property
     def key(self) -> str:
@@ -59,7 +62,8 @@ def public_tcp(resolved: Resolved) -> list[PublicTcp]:
                 continue
             router = entry.pod
             host = f"{router.service}.{router.namespace}.svc.cluster.local"
-            out.append(PublicTcp(name, found[1], host, router.service_port(entry.port)))
+            proxy = entry.component.proxy_protocol.get(entry.port.name) == entry.port.name
+            out.append(PublicTcp(name, found[1], host, router.service_port(entry.port), proxy))
     return sorted(out, key=lambda t: t.port.port)
 
 

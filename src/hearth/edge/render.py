@@ -13,7 +13,11 @@ the cluster only on the targets Pangolin gives it, each listening on the site's 
   internal port at the site's tunnel address, re-encrypted towards the cluster Traefik and checked against the
   platform CA with the hostname as SNI, so the cluster Traefik serves the host's own certificate; raw TCP ports get
   TCP routers on ``tcp-<port>`` entrypoints (Pangolin's naming for raw resources). Pangolin's HTTP provider
-  generates routers for the same resources; both lead to the same site target;
+  generates routers for the same resources; both lead to the same site target. Where the cluster entrypoint reads
+  the PROXY protocol (the router's ``proxy_protocol``), the TCP service sends a v2 header naming the client first,
+  through a ``tcp.serversTransports`` entry with ``proxyProtocol.version: 2`` (the service's own
+  ``loadBalancer.proxyProtocol`` is deprecated since Traefik v3.5.2, traefik/traefik#12100), so the mail server
+  behind sees the sender's address, not the tunnel's;
 * the site's tunnel address is allocated by Pangolin (``gerbil.subnet_group``, ``site_block_size``), so the files
   read it from ``HEARTH_SITE_ADDRESS`` (Traefik's file provider templates ``{{ env }}``). The seed's fixed per-node
   tunnel addresses are not a Pangolin setting and are not rendered.
@@ -54,6 +58,8 @@ CLUSTER_INTERNAL_PORT = 8443
 CERT_RESOLVER = "letsencrypt"
 CERTS_DIR = "/etc/traefik/certs"
 PLATFORM_CA = f"{CERTS_DIR}/platform-ca.crt"
+# The PROXY protocol version sent ahead of raw TCP (v2: binary, carries IPv4 and IPv6 alike).
+PROXY_PROTOCOL_VERSION = 2
 # Pangolin's ports inside the compose network (readConfigFile.ts server.*: external 3000, internal 3001, next 3002).
 PANGOLIN_API = "http://pangolin:3001/api/v1/"
 
@@ -248,17 +254,31 @@ def _traefik_dynamic(resolved: Resolved, hosts: list[PublicHost], tcp: list[Publ
         }
     }
     if tcp:
-        dynamic["tcp"] = {
-            "routers": {
-                t.key: {"entryPoints": [f"tcp-{t.port.port}"], "rule": "HostSNI(`*`)", "service": t.key} for t in tcp
-            },
-            "services": {
-                t.key: {"loadBalancer": {"servers": [{"address": f"{SITE_ADDRESS}:{t.port.port}"}]}} for t in tcp
-            },
-        }
+        dynamic["tcp"] = _traefik_tcp(tcp)
     if resolved.catalog.platform.gateway.tls == "operator":
         dynamic["tls"] = {"certificates": [{"certFile": f"{CERTS_DIR}/tls.crt", "keyFile": f"{CERTS_DIR}/tls.key"}]}
     return dynamic
+
+
+def _traefik_tcp(tcp: list[PublicTcp]) -> dict[str, Any]:
+    """TCP routers and services of the raw ports; a PROXY protocol v2 transport for those the cluster reads it on."""
+    services: dict[str, Any] = {}
+    transports: dict[str, Any] = {}
+    for t in tcp:
+        balancer: dict[str, Any] = {"servers": [{"address": f"{SITE_ADDRESS}:{t.port.port}"}]}
+        if t.proxy_protocol:
+            balancer["serversTransport"] = t.key
+            transports[t.key] = {"proxyProtocol": {"version": PROXY_PROTOCOL_VERSION}}
+        services[t.key] = {"loadBalancer": balancer}
+    out: dict[str, Any] = {
+        "routers": {
+            t.key: {"entryPoints": [f"tcp-{t.port.port}"], "rule": "HostSNI(`*`)", "service": t.key} for t in tcp
+        },
+        "services": services,
+    }
+    if transports:
+        out["serversTransports"] = transports
+    return out
 
 
 def _blueprint(resolved: Resolved, hosts: list[PublicHost], tcp: list[PublicTcp]) -> dict[str, Any]:
