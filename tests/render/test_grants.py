@@ -11,6 +11,7 @@ from hearth.catalog.loader import load_catalog
 from hearth.protocols import mysql_ident, pg_ident, sql_literal
 from hearth.render.grants import ADMIN_PLACEHOLDER, render_database_grants
 from hearth.render.model import RenderedPlatform
+from hearth.render.platform import upstream_values
 from hearth.resolve import Resolved, resolve
 
 
@@ -90,3 +91,39 @@ def test_database_names_are_the_grant_names(seed: Resolved) -> None:
 
 def test_identifiers_and_literals_are_quoted() -> None:
     assert pg_ident('a"b') == '"a""b"' and mysql_ident("a`b") == "`a``b`" and sql_literal("it's") == "'it''s'"
+
+
+def _blocks_at(values: object, host: str) -> list[dict[str, object]]:
+    """Every mapping in ``values`` whose ``host`` (or JDBC ``url``) points at ``host``."""
+    found: list[dict[str, object]] = []
+    if isinstance(values, dict):
+        target = str(values.get("host", "")) + str(values.get("url", ""))
+        if host in target:
+            found.append(values)
+        for value in values.values():
+            found += _blocks_at(value, host)
+    elif isinstance(values, list):
+        for value in values:
+            found += _blocks_at(value, host)
+    return found
+
+
+DATABASE_KEYS = ("database", "coreDatabase", "username", "user")
+
+
+def test_upstream_charts_name_the_granted_database_and_login(seed: Resolved) -> None:
+    """Where a chart's values point at a database provider, the database and login they name are the ones the
+    grant creates (GitLab's gitlabhq_production and Harbor's registry named databases nothing created)."""
+    checked = 0
+    for grant in seed.grants:
+        if grant.capability not in ("postgres", "mysql") or seed.component(grant.consumer).install.chart is None:
+            continue
+        host = f"{grant.provider}.{seed.component(grant.provider).namespace}.svc"
+        for block in _blocks_at(upstream_values(seed, seed.component(grant.consumer)), host):
+            named = {k: block[k] for k in DATABASE_KEYS if isinstance(block.get(k), str)}
+            url = str(block.get("url", ""))
+            if url.startswith("jdbc:"):
+                named["url"] = url.rsplit("/", 1)[-1]
+            assert set(named.values()) <= {grant.name}, (grant.consumer, named)
+            checked += len(named)
+    assert checked >= 8
