@@ -109,10 +109,13 @@ class Resolved:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
-    def _grouped(self, name: str, items: Collection[Any], keys: Callable[[Any], Iterable[Any]]) -> dict[Any, list[Any]]:
-        """``items`` filed under each of their ``keys``, in their order; regrouped only when the collection is
-        another object or its size changed (resolve adds pods, flows and grants as it goes; then they are read)."""
-        stamp = (id(items), len(items))
+    def _grouped(
+        self, name: str, items: Collection[Any], keys: Callable[[Any], Iterable[Any]], owner: object = None
+    ) -> dict[Any, list[Any]]:
+        """``items`` filed under each of their ``keys``, in their order; regrouped only when the collection (or
+        ``owner``, the object ``items`` is a view of) is another object or its size changed (resolve adds pods,
+        flows and grants as it goes; then they are read)."""
+        stamp = (id(items if owner is None else owner), len(items))
         cached = self._groups.get(name)
         if cached is None or cached[0] != stamp:
             grouped: dict[Any, list[Any]] = {}
@@ -129,7 +132,9 @@ class Resolved:
     def pods_of(self, component: str, jobs: bool = False) -> list[Pod]:
         """The pods of a component that run its workloads, in declaration order; with ``jobs``, its job pods too
         (a dump CronJob's), which have policies and intent but no Service, budget or stand-in."""
-        pods: list[Pod] = self._grouped("pods", self.pods.values(), lambda p: (p.component,)).get(component, [])
+        # keyed on the dict itself: each .values() is a new view object, so its id would regroup on every call
+        grouped = self._grouped("pods", self.pods.values(), lambda p: (p.component,), self.pods)
+        pods: list[Pod] = grouped.get(component, [])
         return [p for p in pods if jobs or p.kind != "CronJob"]
 
     def providers_of(self, capability: str) -> list[Component]:
