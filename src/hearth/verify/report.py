@@ -42,7 +42,7 @@ from hearth.verify.secrets import audit_secrets
 from hearth.verify.secrets.report import secrets_findings
 from hearth.verify.statements import audit_statements
 from hearth.verify.zero_trust import audit_zero_trust
-from hearth.verify.zero_trust.north_south import audit_north_south
+from hearth.verify.zero_trust.north_south import audit_north_south, outside_peers
 
 __all__ = ["AUDITS", "SECTIONS", "Audit", "CheckReport", "Finding", "run_check"]
 
@@ -288,6 +288,8 @@ def run_check(build_dir: Path, nodes: Sequence[NodeShape] = ()) -> CheckReport:
     require_inputs(root, ((audit.title, rel) for audit in AUDITS for rel in audit.reads))
     if nodes:
         build = replace(build, nodes=apply_shapes(build.nodes, nodes))
+    # zero trust, north-south and observability probe the same documents: one reachability matrix serves them
+    build.plan_reach([*build.control_plane_ips, *outside_peers(build)])
     results: dict[str, Section] = {}
     for audit in AUDITS:
         results[audit.key] = audit.run(build, results)

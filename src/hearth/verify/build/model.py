@@ -10,16 +10,19 @@ once, on first use (``cached_property``): no audit scans every document per work
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hearth.verify.build.fields import name_of, namespace_of
 from hearth.verify.build.labels import LabelIndex
 from hearth.verify.build.manifests import Document
 from hearth.verify.build.pod_template import PodTemplate
+
+if TYPE_CHECKING:
+    from hearth.verify.reach import ReachMatrix
 
 __all__ = ["Build", "ChartInfo", "NodeInfo", "Release", "ServiceInfo", "ServicePort"]
 
@@ -262,6 +265,43 @@ class Build:
                 if named is not None:
                     out.append((pod, named.number, named.protocol))
         return out
+
+    @cached_property
+    def _reach_shared(self) -> dict[str, Any]:
+        """The matrix :meth:`reach` shares: ``peers`` planned (:meth:`plan_reach`), ``matrix`` once built."""
+        return {"peers": frozenset(), "matrix": None}
+
+    def plan_reach(self, peers: Iterable[str]) -> None:
+        """Announce every outside endpoint (IPs) the audits of this run will ask :meth:`reach` for, so that one
+        matrix serves them all. Unreadable IPs are left out: the audit that asks for one builds its own matrix
+        and reports it where it always did."""
+        from hearth.verify.reach import ReachInputError, parse_peer_ip
+
+        planned = set()
+        for ip in peers:
+            try:
+                planned.add(parse_peer_ip(ip))
+            except ReachInputError:
+                continue
+        self._reach_shared.update(peers=frozenset(planned), matrix=None)
+
+    def reach(self, peers: Sequence[str] = ()) -> ReachMatrix:
+        """The reachability matrix over :attr:`documents` with the outside endpoints ``peers``: what
+        ``build_matrix(self.documents, None, peers)`` answers. Peers within :meth:`plan_reach`'s share one
+        matrix computed once per build (a :meth:`ReachMatrix.restricted` view of it); others get their own."""
+        from hearth.verify.reach import ReachInputError, build_matrix, parse_peer_ip
+
+        shared = self._reach_shared
+        try:
+            wanted = {parse_peer_ip(ip) for ip in peers}
+        except ReachInputError:
+            wanted = None
+        if wanted is None or not wanted <= shared["peers"]:
+            return build_matrix(self.documents, None, peers)
+        if shared["matrix"] is None:
+            shared["matrix"] = build_matrix(self.documents, None, sorted(shared["peers"]))
+        matrix: ReachMatrix = shared["matrix"]
+        return matrix.restricted(wanted)
 
     @cached_property
     def control_plane_ips(self) -> list[str]:

@@ -33,7 +33,7 @@ from hearth.verify.build.pod_template import PodTemplate
 from hearth.verify.capacity.placement import tolerated
 from hearth.verify.observability.report import BackupAlerts, ComponentSignals, Observability
 from hearth.verify.observability.rules import RuleIndex
-from hearth.verify.reach import ReachMatrix, build_matrix
+from hearth.verify.reach import ReachMatrix
 
 __all__ = ["BackupAlerts", "ComponentSignals", "Observability", "audit_observability"]
 
@@ -160,7 +160,7 @@ def audit_observability(build: Build, matrix: ReachMatrix | None = None) -> Obse
     """Measure scraping, alerting, log collection and backup alerts on one build."""
     result = Observability()
     if matrix is None:
-        matrix = build_matrix(build.documents)
+        matrix = build.reach()
     hits = _monitor_hits(build, [d.obj for d in build.of_kind("ServiceMonitor", "PodMonitor")])
     rules = RuleIndex(_rules(build))
     scrapers = [p for p in build.pods if "metrics-scraper" in p.roles]

@@ -8,7 +8,7 @@ destination pod.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from hearth.verify.reach.model import PortMatch, ReachModel, Rule, set_bits
@@ -45,6 +45,7 @@ class ReachMatrix:
 
     def __init__(self, model: ReachModel, ports: Sequence[Probe] | None) -> None:
         self.endpoints = model.endpoints
+        self._endpoints = model.endpoints  # every endpoint, by bit position (``endpoints`` are the visible ones)
         self._index = {endpoint.name: i for i, endpoint in enumerate(self.endpoints)}
         self._all = model.all
         self._pods_mask = model.pods_mask
@@ -76,6 +77,30 @@ class ReachMatrix:
         for dst, probes in enumerate(self._probes):
             for probe in probes:
                 self._sources(dst, probe)
+        self._visible = self._all
+
+    def restricted(self, outside: Iterable[str]) -> ReachMatrix:
+        """This matrix as if built with only the outside endpoints ``outside`` (IPs; every pod is kept).
+
+        An outside endpoint changes no verdict between others (policies select pods; an ``ipBlock`` peer matches
+        each IP on its own), so one matrix built with every outside endpoint several audits probe answers each
+        audit exactly as its own would: the others are hidden from :attr:`endpoints`, the flows and the lookups.
+        The view shares the computed bitsets and caches. Raises :class:`ReachInputError` for an IP not in it.
+        """
+        keep = {parse_peer_ip(ip) for ip in outside}
+        missing = keep - self._index.keys()
+        if missing:
+            raise ReachInputError(f"unknown endpoint {sorted(missing)[0]!r}: not an outside endpoint of the matrix")
+        view = object.__new__(ReachMatrix)
+        view.__dict__.update(self.__dict__)
+        visible = self._pods_mask
+        for name in keep:
+            visible |= 1 << self._index[name]
+        visible &= self._visible
+        view._visible = visible
+        view.endpoints = tuple(e for i, e in enumerate(self._endpoints) if visible >> i & 1)
+        view._index = {name: i for name, i in self._index.items() if visible >> i & 1}
+        return view
 
     # ---------------------------------------------------------------- queries
 
@@ -85,8 +110,8 @@ class ReachMatrix:
 
     def allowed_sources(self, dst: str, port: int, protocol: str = "TCP") -> list[str]:
         """Every endpoint allowed to connect to ``dst`` on ``port/protocol``, in endpoint order."""
-        bits = self._sources(self._lookup(dst), Probe(port, protocol.upper()))
-        return [self.endpoints[i].name for i in set_bits(bits)]
+        bits = self._sources(self._lookup(dst), Probe(port, protocol.upper())) & self._visible
+        return [self._endpoints[i].name for i in set_bits(bits)]
 
     def probes(self, dst: str) -> tuple[Probe, ...]:
         """The ports probed on ``dst`` (given ``--port``s, else its declared container ports)."""
@@ -116,12 +141,15 @@ class ReachMatrix:
 
     def allowed_flows(self) -> Iterator[Connection]:
         """Only the allowed rows of :meth:`connections`, same order, cost proportional to their number."""
-        per_src: list[list[tuple[int, Probe]]] = [[] for _ in self.endpoints]
+        per_src: list[list[tuple[int, Probe]]] = [[] for _ in self._endpoints]
+        visible = self._visible
         for dst, probes in enumerate(self._probes):
+            if not visible >> dst & 1:
+                continue
             for probe in probes:
-                for src in set_bits(self._bits[(dst, probe)]):
+                for src in set_bits(self._bits[(dst, probe)] & visible):
                     per_src[src].append((dst, probe))
-        names = [endpoint.name for endpoint in self.endpoints]
+        names = [endpoint.name for endpoint in self._endpoints]
         for src, flows in enumerate(per_src):
             for dst, probe in flows:
                 yield Connection(names[src], names[dst], probe.port, probe.protocol, True)
@@ -132,13 +160,16 @@ class ReachMatrix:
         Ordered by source, destination (endpoint order: pods by name, then
         outside IPs) and probe (port, protocol).
         """
-        names = [endpoint.name for endpoint in self.endpoints]
+        names = [endpoint.name for endpoint in self._endpoints]
         rows = [[(probe, self._bits[(dst, probe)]) for probe in probes] for dst, probes in enumerate(self._probes)]
         outside = self._all & ~self._pods_mask
+        visible = self._visible
         for src, src_name in enumerate(names):
+            if not visible >> src & 1:
+                continue
             src_outside = outside >> src & 1
             for dst, dst_rows in enumerate(rows):
-                if dst == src or (src_outside and outside >> dst & 1):
+                if dst == src or (src_outside and outside >> dst & 1) or not visible >> dst & 1:
                     continue
                 dst_name = names[dst]
                 for probe, bits in dst_rows:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from rich.table import Table
 
 from hearth.verify.build.model import Build
-from hearth.verify.reach import ReachMatrix, build_matrix
+from hearth.verify.reach import ReachMatrix
 from hearth.verify.zero_trust.flows import Flow, FlowFinding, Intent, Unresolved
 from hearth.verify.zero_trust.rules import intended_flows
 
@@ -148,7 +148,7 @@ def audit_zero_trust(build: Build, matrix: ReachMatrix | None = None) -> ZeroTru
     """Compare intended with allowed flows over the build (``matrix``: a prebuilt one, for benchmarks)."""
     peers = build.control_plane_ips
     if matrix is None:
-        matrix = build_matrix(build.documents, None, peers)
+        matrix = build.reach(peers)
     intent = intended_flows(build)
     known = {e.name for e in matrix.endpoints}
     unresolved = list(intent.unresolved)

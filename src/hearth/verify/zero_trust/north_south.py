@@ -24,7 +24,7 @@ from rich.table import Table
 
 from hearth.verify.build.fields import namespace_of
 from hearth.verify.build.model import Build
-from hearth.verify.reach import ReachMatrix, build_matrix
+from hearth.verify.reach import ReachMatrix
 
 # TEST-NET-3 (RFC 5737): an address no policy names and no cluster range holds, standing for "the internet".
 INTERNET_PROBE = "203.0.113.10"
@@ -131,6 +131,13 @@ def _tcp_routes(build: Build) -> list[tuple[str, list[str], list[tuple[str, str 
     return found
 
 
+def outside_peers(build: Build) -> list[str]:
+    """The outside endpoints north-south probes besides the control plane: the stated gateway and the internet
+    (none when ``claims.yaml`` states no traffic path)."""
+    traffic = (build.claims or {}).get("traffic")
+    return [str(traffic.get("gateway", "")), INTERNET_PROBE] if traffic else []
+
+
 def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthSouth:
     """Measure the stated traffic path and egress of ``claims.yaml`` against the build's NetworkPolicies."""
     result = NorthSouth()
@@ -142,7 +149,7 @@ def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthS
     tunnel = set(traffic.get("tunnel") or [])
     declared = traffic.get("egress") or []
     if matrix is None:
-        matrix = build_matrix(build.documents, None, [*build.control_plane_ips, gateway, INTERNET_PROBE])
+        matrix = build.reach([*build.control_plane_ips, *outside_peers(build)])
     pods = build.pods
     tunnel_pods = [p for p in pods if p.component in tunnel and not p.helm_test]
     routers = [p for p in pods if "ingress-controller" in p.roles]
