@@ -44,7 +44,7 @@ def test_render_prints_a_summary_and_stages(hearth: RunHearth, tmp_path: Path) -
 
 
 def test_quiet_prints_the_summary_only(hearth: RunHearth, tmp_path: Path) -> None:
-    result = hearth("render", "-q", "-o", str(tmp_path / "b"))
+    result = hearth("render", "-q", "--out", str(tmp_path / "b"))
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.startswith("rendered ")

@@ -10,37 +10,45 @@ from typing import Annotated
 
 import typer
 
-from hearth.cli.options import DetailsOpt, Format, OutOpt, PlatformOpt, QuietOpt
+from hearth.cli.options import DetailsOpt, Format, OutOpt, PlatformOpt, QuietOpt, VerboseOpt
 from hearth.commands import DEFAULT_BUILD, DEFAULT_DOCS
 
 
-def render(platform: PlatformOpt = None, output: OutOpt = DEFAULT_BUILD, quiet: QuietOpt = False) -> None:
+def render(
+    platform: PlatformOpt = None, out: OutOpt = DEFAULT_BUILD, quiet: QuietOpt = False, verbose: VerboseOpt = False
+) -> None:
     """Render the catalog to OUT: Helm charts, manifests, upstream values, helmfile.yaml and cluster descriptions.
 
-    Two renders of the same catalog are byte-identical. Exit status 2 with one line on a bad catalog or OUT.
+    Two renders of the same catalog are byte-identical.
+
+    Exit status: 0 when written; 2 with one line per problem on a bad catalog or OUT.
     """
     from hearth.commands.render import render_command
+    from hearth.commands.terminal import voice
 
-    render_command(platform, output, quiet=quiet)
+    render_command(platform, out, voice(quiet, verbose, staged=True))
 
 
 def build(
     platform: PlatformOpt = None,
-    output: OutOpt = DEFAULT_BUILD,
-    quiet: QuietOpt = False,
-    report: Annotated[
+    out: OutOpt = DEFAULT_BUILD,
+    output: Annotated[
         Format,
         typer.Option("--output", "-o", "--report", help="The audit report as table or json (for CI)."),
     ] = Format.table,
     details: DetailsOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Validate the catalog, render it to OUT, and audit what was written (validate + render + check).
 
     Exit status: 0 when every check holds, 1 when one fails (the report names it), 2 on bad input.
     """
     from hearth.commands.check import build_command
+    from hearth.commands.terminal import voice
 
-    build_command(platform, output, json_output=report is Format.json, details=details, quiet=quiet)
+    json_output = output is Format.json
+    build_command(platform, out, voice(quiet, verbose, staged=True), json_output=json_output, details=details)
 
 
 def check(
@@ -61,6 +69,7 @@ def check(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Audit the rendered platform from its manifests: zero trust, compliance, capacity, backups, claims.
 
@@ -68,16 +77,20 @@ def check(
     (--details: every table). Each section is measured from the rendered files only, never read from the catalog;
     the claims are the seed document's own statements, each held or contradicted. Without --build the catalog is
     rendered into a temporary directory first. When capacity does not fit, its advice names the node shape that
-    would, as a --nodes what-if to try. Exit status: 0 when every check holds, 1 when one fails, 2 on bad input.
+    would, as a --nodes what-if to try.
+
+    Exit status: 0 when every check holds, 1 when one fails, 2 on bad input (an unreadable build, a bad --nodes).
     """
     from hearth.commands.check import check_command
+    from hearth.commands.terminal import voice
 
-    check_command(platform, build, nodes, json_output=output is Format.json, details=details, quiet=quiet)
+    talk = voice(quiet, verbose, staged=True)
+    check_command(platform, build, nodes, talk, json_output=output is Format.json, details=details)
 
 
 def docs(
     platform: PlatformOpt = None,
-    output: Annotated[
+    out: Annotated[
         Path,
         typer.Option("--out", help="Directory for architecture.md and index.html, replaced as a whole."),
     ] = DEFAULT_DOCS,
@@ -88,6 +101,7 @@ def docs(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Regenerate the architecture document: render the catalog, audit the build, write Markdown and HTML.
 
@@ -95,13 +109,15 @@ def docs(
     exactly the catalog's render (refused otherwise).
 
     architecture.md follows the seed document's structure with every table, figure and status computed (Mermaid
-    diagrams); index.html is one self-contained page (no network) with the pictures and the full audit. Exit
-    status 0 when written (the document reports the audit's verdict), 2 on bad input or an OUT that is not empty
-    and not a previous hearth output.
+    diagrams); index.html is one self-contained page (no network) with the pictures and the full audit.
+
+    Exit status: 0 when written (the document reports the audit's verdict); 2 on bad input or an OUT that is not
+    empty and not a previous hearth output.
     """
     from hearth.commands.docs import docs_command
+    from hearth.commands.terminal import voice
 
-    docs_command(platform, output, build, quiet=quiet)
+    docs_command(platform, out, build, voice(quiet, verbose, staged=True))
 
 
 def reach(
@@ -120,13 +136,22 @@ def reach(
     ] = None,
     output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
     allowed_only: Annotated[bool, typer.Option("--allowed-only", help="List allowed connections only.")] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Which endpoint may open which connection, under the NetworkPolicies of any Kubernetes manifests.
 
     Every ordered pair of distinct endpoints (pods, workloads as one pod each, --peer-ip addresses) and every
     probed port is listed with its verdict: allowed when the source's egress and the destination's ingress both
     allow it.
+
+    Exit status: 0 when listed (denied connections are verdicts, not failures); 2 on manifests the API server
+    would refuse, naming the file, document and field.
     """
     from hearth.commands.reach import reach_command
+    from hearth.commands.terminal import voice
 
-    reach_command(list(paths), port or [], peer_ip or [], json_output=output is Format.json, allowed_only=allowed_only)
+    talk = voice(quiet, verbose)
+    reach_command(
+        list(paths), port or [], peer_ip or [], talk, json_output=output is Format.json, allowed_only=allowed_only
+    )

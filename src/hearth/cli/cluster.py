@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from hearth.cli.options import BuildOpt, ContextOpt, Format, KubeconfigOpt, NoDepsOpt, PlatformOpt, TagsOpt
+from hearth.cli.options import (
+    BuildOpt,
+    ContextOpt,
+    Format,
+    KubeconfigOpt,
+    NoDepsOpt,
+    PlatformOpt,
+    QuietOpt,
+    TagsOpt,
+    VerboseOpt,
+)
 
 
 def bootstrap(
@@ -47,16 +57,21 @@ def bootstrap(
         Path | None,
         typer.Option("--kubeconfig", help="Cluster to write the hearth/hearth-bootstrap marker to (hearth apply)."),
     ] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Bring Vault from empty to configured and apply the rendered grants; each step changes only what differs.
 
     Steps run in dependency order and report created / unchanged / failed; a second run reports every step
-    unchanged. Secrets are read from the key file or VAULT_TOKEN, never from argv. Exit 1 when a step fails.
+    unchanged. Secrets are read from the key file or VAULT_TOKEN, never from argv.
+
+    Exit status: 0 when every step holds, 1 when a step fails, 2 on bad input.
     """
     from hearth.commands.bootstrap import BootstrapArgs, bootstrap_command
+    from hearth.commands.terminal import voice
 
     args = BootstrapArgs(only, dry_run, keys_file, vault_addr, kubernetes_ca, endpoint or [], admin_dir, kubeconfig)
-    bootstrap_command(platform, build, args, json_output=output is Format.json)
+    bootstrap_command(platform, build, args, voice(quiet, verbose), json_output=output is Format.json)
 
 
 def apply(
@@ -71,19 +86,24 @@ def apply(
     poll: Annotated[float, typer.Option("--poll", help="Seconds between two looks at a gate.")] = 2.0,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Install or upgrade the platform in graph order, each release gated on being ready; resumable.
 
     A release starts as soon as what it needs is done; CRDs are applied server-side and Established first,
     workloads rolled out, webhooks serving, Vault unsealed and bootstrapped before its consumers. A failure stops
-    what depends on it only. Exit status 0 when every release is done, 1 when one failed, 2 on bad input or an
-    unreachable cluster.
+    what depends on it only. With --quiet, only the releases that failed or were blocked, and the counts.
+
+    Exit status: 0 when every release is done, 1 when one failed, 2 on bad input or an unreachable cluster.
     """
     from hearth.commands.deploy import Target, apply_command
+    from hearth.commands.terminal import voice
     from hearth.deploy.engine import Options
 
+    talk = voice(quiet, verbose)
     options = Options(concurrency=concurrency, poll=poll, timeout=timeout, dry_run=dry_run)
-    apply_command(Target(platform, build, tags, kubeconfig, context), options, no_deps=no_deps, test=test)
+    apply_command(Target(platform, build, tags, kubeconfig, context), options, talk, no_deps=no_deps, test=test)
 
 
 def diff(
@@ -93,14 +113,18 @@ def diff(
     no_deps: NoDepsOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """What apply would change, release by release (server-side dry run against the live objects).
+    """What apply would change, release by release (server-side dry run against the live objects); with --quiet,
+    how many releases would change.
 
-    Exit status 0 when nothing would change, 1 when something would, 2 on bad input or an unreachable cluster.
+    Exit status: 0 when nothing would change, 1 when something would, 2 on bad input or an unreachable cluster.
     """
     from hearth.commands.deploy import Target, diff_command
+    from hearth.commands.terminal import voice
 
-    diff_command(Target(platform, build, tags, kubeconfig, context), no_deps=no_deps)
+    diff_command(Target(platform, build, tags, kubeconfig, context), voice(quiet, verbose), no_deps=no_deps)
 
 
 def status(
@@ -110,11 +134,19 @@ def status(
     output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Every release's state and health as the cluster reports it (helm, the journal, its workloads)."""
-    from hearth.commands.deploy import Target, status_command
+    """Every release's state and health as the cluster reports it (helm, the journal, its workloads).
 
-    status_command(Target(platform, build, tags, kubeconfig, context), json_output=output is Format.json)
+    Exit status: 0 when reported (an unhealthy release is a state, not a failure); 2 on bad input or an
+    unreachable cluster.
+    """
+    from hearth.commands.deploy import Target, status_command
+    from hearth.commands.terminal import voice
+
+    target = Target(platform, build, tags, kubeconfig, context)
+    status_command(target, voice(quiet, verbose), json_output=output is Format.json)
 
 
 def destroy(
@@ -125,9 +157,16 @@ def destroy(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Uninstall releases in reverse graph order (with --tags: those and what needs them); PVCs are kept unless
-    --delete-data."""
-    from hearth.commands.deploy import Target, destroy_command
+    --delete-data.
 
-    destroy_command(Target(platform, build, tags, kubeconfig, context), delete_data=delete_data, yes=yes)
+    Exit status: 0 when uninstalled; 1 when the confirmation is declined; 2 on bad input or an unreachable cluster.
+    """
+    from hearth.commands.deploy import Target, destroy_command
+    from hearth.commands.terminal import voice
+
+    target = Target(platform, build, tags, kubeconfig, context)
+    destroy_command(target, voice(quiet, verbose), delete_data=delete_data, yes=yes)

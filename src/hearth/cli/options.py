@@ -1,6 +1,9 @@
 """The options several commands share, declared once, and the output formats.
 
-Light on purpose: ``hearth --help`` and ``hearth validate`` import this and typer, nothing of the pipeline.
+One meaning per short flag across all commands (``tests/cli/test_flags.py`` holds them to it): ``-o`` is
+``--output``, the format of what is printed; a directory written is ``--out`` (no short flag); ``-p`` the catalog,
+``-b`` a build to read, ``-t`` tags, ``-q`` and ``-v`` how much is said beside the result. Light on purpose:
+``hearth --help`` and ``hearth validate`` import this and typer, nothing of the pipeline.
 """
 
 from __future__ import annotations
@@ -51,13 +54,17 @@ PlatformOpt = Annotated[
 ]
 OutOpt = Annotated[
     Path,
+    typer.Option("--out", help="Build directory, replaced as a whole (only if empty or a previous build)."),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors and the result: no stage lines, no warnings.")
+]
+VerboseOpt = Annotated[
+    bool,
     typer.Option(
-        "--out",
-        "-o",
-        help="Build directory, replaced as a whole (only if empty or a previous build).",
+        "--verbose", "-v", help="Print each stage on stderr with the seconds since the start, and per-step detail."
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print a line per stage on stderr.")]
 DetailsOpt = Annotated[bool, typer.Option("--details", help="Print every table of every section, as well.")]
 TagsOpt = Annotated[
     list[str] | None,

@@ -18,7 +18,7 @@ from hearth.bootstrap import StepResult
 from hearth.bootstrap.build import read_build
 from hearth.catalog.models import Catalog
 from hearth.commands.render import render_files
-from hearth.commands.terminal import err, load, out, user_errors
+from hearth.commands.terminal import Voice, err, load, out, user_errors
 
 STYLE = {"created": "green", "unchanged": "dim", "failed": "red", "planned": "yellow", "skipped": "dim"}
 
@@ -77,15 +77,24 @@ class BootstrapArgs:
     kubeconfig: Path | None
 
 
-def bootstrap_command(platform: Path | None, build: Path | None, args: BootstrapArgs, *, json_output: bool) -> None:
-    """``hearth bootstrap``: run the steps with a line each on stderr, print the report; exit 1 when one failed."""
+def bootstrap_command(
+    platform: Path | None, build: Path | None, args: BootstrapArgs, voice: Voice, *, json_output: bool
+) -> None:
+    """``hearth bootstrap``: run the steps with a line each on stderr (none with --quiet, each change under its
+    step with --verbose), print the report; exit 1 when one failed."""
+    voice.stage("load: catalog")
     catalog = load(platform)
 
     def show(result: StepResult) -> None:
-        if not json_output:
+        if voice.verbose:
+            voice.stage(progress_line(result))
+            for change in result.changes:
+                voice.detail(change)
+        elif not json_output and not voice.quiet:
             err().print(f"[dim]> {escape(progress_line(result))}[/dim]")
 
     with user_errors():
+        voice.stage(f"build: {build}" if build is not None else "build: the catalog rendered in memory")
         files = build_files(catalog, build)
         options = bootstrap_lib.Options(
             vault_address=args.vault_addr,
@@ -95,6 +104,8 @@ def bootstrap_command(platform: Path | None, build: Path | None, args: Bootstrap
             admin_dir=args.admin_dir,
             kubeconfig=args.kubeconfig,
         )
+        voice.stage("steps: in dependency order" + (" (dry run)" if args.dry_run else ""))
         results = bootstrap_lib.bootstrap(catalog, files, options, only=args.only, dry_run=args.dry_run, progress=show)
+    voice.done()
     print_results(results, out(), sys.stdout, json_output=json_output)
     raise typer.Exit(1 if bootstrap_lib.failed(results) else 0)

@@ -20,7 +20,7 @@ from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
 from hearth.commands import DEFAULT_BUILD
 from hearth.commands.render import Progress, render
-from hearth.commands.terminal import err, load, out, stage_printer, user_errors
+from hearth.commands.terminal import Voice, err, load, out, user_errors
 from hearth.verify.capacity.whatif import NodeShape, parse_nodes
 from hearth.verify.report import CheckReport, run_check
 
@@ -93,29 +93,33 @@ def report_and_exit(report: CheckReport, *, json_output: bool, details: bool = F
 
 
 def check_command(
-    platform: Path | None, build: Path | None, nodes: str | None, *, json_output: bool, details: bool, quiet: bool
+    platform: Path | None, build: Path | None, nodes: str | None, voice: Voice, *, json_output: bool, details: bool
 ) -> None:
     """``hearth check``: audit ``build`` as it is, or the catalog rendered to a temporary build; exit 0, 1 or 2."""
-    progress = stage_printer(quiet)
     with user_errors():
         shapes = parse_nodes(nodes) if nodes is not None else []
         if build is not None:
             if platform is not None:
                 raise ValueError("--platform and --build exclude each other: a build was rendered already")
+            if voice.verbose:  # a build audited as it is has one stage: nothing to say without --verbose
+                voice.stage(f"check: {build}")
             audit = check(build, shapes)
         else:
-            audit = check_catalog(load(platform), progress, shapes, platform)
+            voice.stage("load: catalog")
+            audit = check_catalog(load(platform), voice.stage, shapes, platform)
+    voice.done()
     report_and_exit(audit, json_output=json_output, details=details)
 
 
-def build_command(platform: Path | None, out_dir: Path, *, json_output: bool, details: bool, quiet: bool) -> None:
+def build_command(platform: Path | None, out_dir: Path, voice: Voice, *, json_output: bool, details: bool) -> None:
     """``hearth build``: validate, render to ``out_dir``, audit what was written; exit 0, 1 or 2."""
-    progress = stage_printer(quiet)
-    progress("validate: schema, references, cycles, addresses and ports")
+    voice.stage("validate: schema, references, cycles, addresses and ports")
     catalog = load(platform)
     with user_errors():
-        summary = render(catalog, out_dir, progress, source=platform or default_catalog_dir())
-        (err() if json_output else out()).print(summary.line())
-        progress("check: zero trust, compliance, capacity, backups, statements, north-south, observability")
+        summary = render(catalog, out_dir, voice.stage, source=platform or default_catalog_dir())
+        if not voice.quiet:  # the audit's verdict is the result; the render's summary is a stage's
+            (err() if json_output else out()).print(summary.line())
+        voice.stage("check: zero trust, compliance, capacity, backups, statements, north-south, observability")
         audit = check(out_dir)
+    voice.done()
     report_and_exit(audit, json_output=json_output, details=details)

@@ -20,7 +20,7 @@ from rich.table import Table
 from hearth.catalog.models import Catalog
 from hearth.commands.plan import split_tags
 from hearth.commands.render import render
-from hearth.commands.terminal import fail, load, out, user_errors
+from hearth.commands.terminal import Voice, fail, load, out, user_errors
 from hearth.deploy import UNCHANGED
 from hearth.deploy.engine import Engine, Event, Options, Outcome
 from hearth.deploy.gates import ReleaseGates, plan_gates
@@ -56,17 +56,22 @@ def open_session(
     context: str | None,
     with_tests: bool = False,
     dependants: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Session:
     """Render (or read) the build, select releases by tag, derive their gates and connect to the cluster."""
+    say = progress or (lambda _: None)
     tmp = None
     if build_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="hearth-deploy-")
         build_dir = Path(tmp.name) / "build"
-        render(catalog, build_dir)
+        where = str(build_dir)
+        render(catalog, build_dir, lambda line: say(line.replace(where, "a temporary build directory")))
+    say("select: releases and their gates")
     build = load_build(build_dir)
     resolved = resolve(catalog)
     components = resolved.graph.select(tags, with_needs=False) if tags else None
     keys = select(build, components, with_needs=with_needs and not dependants)
+    say("connect: the cluster")
     kube = connect(kubeconfig, context)
     helm = Helm(build, kubeconfig=kubeconfig, context=context)
     startup = {n: c.startup_seconds for n, c in catalog.components.items()}
@@ -103,27 +108,40 @@ def cluster_errors() -> Iterator[None]:
             fail(f"helm: {exc}")
 
 
-def _session(target: Target, with_needs: bool, with_tests: bool = False, dependants: bool = False) -> Session:
+def _session(
+    target: Target, voice: Voice, with_needs: bool, with_tests: bool = False, dependants: bool = False
+) -> Session:
+    voice.stage("load: catalog")
     catalog = load(target.platform)
     tags = split_tags(target.tags)
     return open_session(
-        catalog, target.build, tags, with_needs, target.kubeconfig, target.context, with_tests, dependants
+        catalog, target.build, tags, with_needs, target.kubeconfig, target.context, with_tests, dependants, voice.stage
     )
 
 
 def print_event(event: Event) -> None:
-    """One progress line per release step; a failure with the failing pods' last events under it."""
+    """One line per release step; a failure with the failing pods' last events under it."""
     colour = {"done": "green", "skipped": "dim", "failed": "red", "blocked": "yellow"}.get(event.state, "cyan")
     out().print(f"[{colour}]{event.state:>9}[/{colour}] {escape(event.key)}: {escape(event.detail)}")
     for line in event.events:
         out().print(f"          {escape(line)}", markup=False)
 
 
-def apply_command(target: Target, options: Options, *, no_deps: bool, test: bool) -> None:
-    """``hearth apply``: run the engine, print a line per step and the counts; exit 0 or 1."""
+def apply_command(target: Target, options: Options, voice: Voice, *, no_deps: bool, test: bool) -> None:
+    """``hearth apply``: run the engine, print a line per step (with --quiet, those that failed or were blocked)
+    and the counts; exit 0 or 1."""
+
+    def on_event(event: Event) -> None:
+        if not voice.quiet or event.state in ("failed", "blocked"):
+            print_event(event)
+        if voice.verbose:
+            voice.detail(f"{event.key}: {event.state}")
+
     with cluster_errors():
-        session = _session(target, not no_deps, test)
-        outcome = apply(session, options, print_event)
+        session = _session(target, voice, not no_deps, test)
+        voice.stage(f"apply: {len(session.keys)} releases, {options.concurrency} at once")
+        outcome = apply(session, options, on_event)
+    voice.done()
     counts: dict[str, int] = {}
     for event in outcome.states.values():
         counts[event.state] = counts.get(event.state, 0) + 1
@@ -133,15 +151,20 @@ def apply_command(target: Target, options: Options, *, no_deps: bool, test: bool
     raise typer.Exit(0 if outcome.ok else 1)
 
 
-def diff_command(target: Target, *, no_deps: bool) -> None:
-    """``hearth diff``: what apply would change, per release; exit 1 when anything would."""
+def diff_command(target: Target, voice: Voice, *, no_deps: bool) -> None:
+    """``hearth diff``: what apply would change, per release (with --quiet, the count only); exit 1 when anything
+    would."""
     with cluster_errors():
-        session = _session(target, not no_deps)
+        session = _session(target, voice, not no_deps)
+        voice.stage(f"diff: {len(session.keys)} releases against the live objects")
         changes = diff_releases(session.kube, session.helm, session.build, session.keys)
+    voice.done()
     changed = 0
     for key, lines in changes.items():
         if lines:
             changed += 1
+            if voice.quiet:
+                continue
             out().print(f"{key}:", markup=False)
             for line in lines:
                 out().print(f"  {line}", markup=False)
@@ -149,11 +172,13 @@ def diff_command(target: Target, *, no_deps: bool) -> None:
     raise typer.Exit(1 if changed else 0)
 
 
-def status_command(target: Target, *, json_output: bool) -> None:
+def status_command(target: Target, voice: Voice, *, json_output: bool) -> None:
     """``hearth status``: every selected release's state and health, as a table or JSON."""
     with cluster_errors():
-        session = _session(target, True)
+        session = _session(target, voice, True)
+        voice.stage(f"status: {len(session.keys)} releases (helm, the journal, their workloads)")
         rows = release_status(session.kube, session.helm, session.build, session.keys)
+    voice.done()
     if json_output:
         sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2) + "\n")
         return
@@ -163,16 +188,22 @@ def status_command(target: Target, *, json_output: bool) -> None:
     out().print(table)
 
 
-def destroy_command(target: Target, *, delete_data: bool, yes: bool) -> None:
-    """``hearth destroy``: uninstall in reverse order, after a confirmation unless ``yes``."""
+def destroy_command(target: Target, voice: Voice, *, delete_data: bool, yes: bool) -> None:
+    """``hearth destroy``: uninstall in reverse order, after a confirmation unless ``yes``; a line per release
+    (none with --quiet)."""
     with cluster_errors():
-        session = _session(target, False, dependants=True)
+        session = _session(target, voice, False, dependants=True)
         keys = with_dependants(session.build, session.keys)
         order = destroy_order(session.build, keys)
         if not yes:
             data = "and their data (PVCs) " if delete_data else ""
             typer.confirm(f"uninstall {len(order)} releases {data}({', '.join(order)})?", abort=True)
-        done = destroy_releases(
-            session.kube, session.helm, session.build, keys, delete_data, lambda line: out().print(line, markup=False)
-        )
+        voice.stage(f"destroy: {len(order)} releases in reverse order")
+
+        def say(line: str) -> None:
+            if not voice.quiet:
+                out().print(line, markup=False)
+
+        done = destroy_releases(session.kube, session.helm, session.build, keys, delete_data, say)
+    voice.done()
     out().print(f"destroy: {len(done)} releases uninstalled")

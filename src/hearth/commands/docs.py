@@ -18,7 +18,7 @@ from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
 from hearth.commands import DEFAULT_DOCS
 from hearth.commands.render import Progress, render, render_files
-from hearth.commands.terminal import load, out, stage_printer, user_errors
+from hearth.commands.terminal import Voice, load, out, user_errors
 from hearth.docs import generate
 from hearth.render.package.write import refuse_overlap, refuse_unreplaceable, write_tree
 
@@ -68,12 +68,12 @@ def docs(
     return files
 
 
-def docs_command(platform: Path | None, out_dir: Path, build: Path | None, *, quiet: bool) -> None:
+def docs_command(platform: Path | None, out_dir: Path, build: Path | None, voice: Voice) -> None:
     """``hearth docs``: write the document to ``out_dir`` and name the files written."""
-    progress = stage_printer(quiet)
-    progress("load: catalog")
+    voice.stage("load: catalog")
     catalog = load(platform)
     with user_errors():
-        files = docs(catalog, out_dir, progress, source=platform or default_catalog_dir(), build=build)
+        files = docs(catalog, out_dir, voice.stage, source=platform or default_catalog_dir(), build=build)
+    voice.done()
     names = ", ".join(f"{name} ({len(text.encode())} bytes)" for name, text in sorted(files.items()))
     out().print(f"wrote {names} to {out_dir}", markup=False)

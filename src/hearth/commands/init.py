@@ -7,13 +7,14 @@ loader ignores ``.schema/``: it reads ``platform.yaml``, ``claims.yaml`` and ``s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 from hearth.catalog.claims import CLAIMS_FILE
 from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.reference import FILES, SCHEMA_DIR, modeline, schema_text
-from hearth.commands.terminal import echo, user_errors
+from hearth.commands.terminal import Voice, echo, user_errors
 
 
 def blank_catalog_dir() -> Path:
@@ -41,8 +42,9 @@ def catalog_files(blank: bool = False) -> dict[str, str]:
     return files
 
 
-def write_default_catalog(directory: Path, blank: bool = False) -> int:
+def write_default_catalog(directory: Path, blank: bool = False, written: Callable[[str], None] | None = None) -> int:
     """Write the seed catalog (or the blank one) into ``directory`` (absent or empty); return how many files.
+    ``written`` hears each file's relative path once it is written.
 
     Raises ValueError rather than overwrite a user's files.
     """
@@ -53,11 +55,16 @@ def write_default_catalog(directory: Path, blank: bool = False) -> int:
         target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+        if written is not None:
+            written(relative)
     return len(files)
 
 
-def init_command(directory: Path, *, blank: bool) -> None:
-    """``hearth init``: write the catalog and say how to validate it."""
+def init_command(directory: Path, voice: Voice, *, blank: bool) -> None:
+    """``hearth init``: write the catalog and say how to validate it (the hint left out with --quiet)."""
+    voice.stage(f"write: the {'blank' if blank else 'seed'} catalog and its schemas to {directory}")
     with user_errors():
-        count = write_default_catalog(directory, blank=blank)
-    echo(f"wrote {count} files to {directory}; try: hearth validate --platform {directory}")
+        count = write_default_catalog(directory, blank=blank, written=voice.detail)
+    voice.done()
+    hint = "" if voice.quiet else f"; try: hearth validate --platform {directory}"
+    echo(f"wrote {count} files to {directory}{hint}")

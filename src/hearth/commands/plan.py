@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hearth.catalog.models import Catalog
-from hearth.commands.terminal import load, out, user_errors, warn
+from hearth.commands.terminal import Voice, load, out, user_errors
 from hearth.graph import DependencyGraph
 
 if TYPE_CHECKING:
@@ -130,21 +130,33 @@ def split_tags(tags: list[str] | None) -> list[str] | None:
     return [t.strip() for raw in (tags or []) for t in raw.split(",") if t.strip()] or None
 
 
-def plan_command(platform: Path | None, tags: list[str] | None, *, no_deps: bool, json_output: bool) -> None:
+def plan_command(
+    platform: Path | None, tags: list[str] | None, voice: Voice, *, no_deps: bool, json_output: bool
+) -> None:
     """``hearth plan``: the waves and the critical path as a table (with the order warnings) or as JSON."""
+    voice.stage("load: catalog")
     catalog = load(platform)
+    voice.stage("plan: selection, waves and critical path")
     with user_errors():
         result = build_plan(catalog, split_tags(tags), with_needs=not no_deps)
+    for wave, names in enumerate(result["waves"]):
+        voice.detail(f"wave {wave}: {len(names)} components")
+    voice.done()
     if json_output:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     out().print(plan_table(result))
     for line in stated_order_conflicts(catalog):
-        warn(f"warning: stated order {line}")
+        voice.warn(f"warning: stated order {line}")
     out().print(f"critical path ({result['critical_seconds']}s): " + " -> ".join(result["critical_path"]))
 
 
-def graph_command(platform: Path | None, *, dot: bool) -> None:
+def graph_command(platform: Path | None, voice: Voice, *, dot: bool) -> None:
     """``hearth graph``: the dependency graph as Mermaid, or Graphviz dot."""
+    voice.stage("load: catalog")
     catalog = load(platform)
-    sys.stdout.write(graph_dot(catalog) if dot else graph_mermaid(catalog))
+    voice.stage(f"graph: {'dot' if dot else 'mermaid'}")
+    text = graph_dot(catalog) if dot else graph_mermaid(catalog)
+    voice.detail(f"{len(catalog.components)} components, {len(_edges(catalog))} edges")
+    voice.done()
+    sys.stdout.write(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
 from hearth.commands import DEFAULT_BUILD
-from hearth.commands.terminal import load, out, stage_printer, user_errors
+from hearth.commands.terminal import Voice, load, out, user_errors
 from hearth.render.package.files import package
 from hearth.render.package.write import refuse_overlap, write_tree
 from hearth.render.platform import render_platform
@@ -91,11 +91,11 @@ def render(catalog: Catalog, out: Path, progress: Progress = _quiet, source: Pat
     )
 
 
-def render_command(platform: Path | None, out_dir: Path, *, quiet: bool) -> None:
+def render_command(platform: Path | None, out_dir: Path, voice: Voice) -> None:
     """``hearth render``: load, render to ``out_dir`` with a line per stage, print the summary."""
-    progress = stage_printer(quiet)
-    progress("load: catalog")
+    voice.stage("load: catalog")
     catalog = load(platform)
     with user_errors():
-        summary = render(catalog, out_dir, progress, source=platform or default_catalog_dir())
+        summary = render(catalog, out_dir, voice.stage, source=platform or default_catalog_dir())
+    voice.done()
     out().print(summary.line())

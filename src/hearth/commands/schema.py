@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from hearth.catalog.reference import FILES, documentation_files, reference_markdown, schema_text
-from hearth.commands.terminal import echo, user_errors
+from hearth.commands.terminal import Voice, echo, user_errors
 
 
 def schema_output(output: str, kind: str) -> str:
@@ -35,11 +35,20 @@ def write_documentation(directory: Path) -> list[Path]:
     return written
 
 
-def schema_command(output: str, kind: str, out_dir: Path | None) -> None:
-    """``hearth schema``: print the reference or a schema, or with ``out_dir`` write them all and name each."""
+def schema_command(output: str, kind: str, out_dir: Path | None, voice: Voice) -> None:
+    """``hearth schema``: print the reference or a schema, or with ``out_dir`` write them all and name each (one
+    line for them all with --quiet)."""
     with user_errors():
         if out_dir is not None:
-            for path in write_documentation(out_dir):
+            voice.stage(f"write: the reference and the schemas under {out_dir}")
+            paths = write_documentation(out_dir)
+            voice.done()
+            if voice.quiet:
+                echo(f"wrote {len(paths)} files under {out_dir}")
+            for path in [] if voice.quiet else paths:
                 echo(f"wrote {path}")
             return
-        sys.stdout.write(schema_output(output, kind))
+        voice.stage(f"generate: {'the reference' if output == 'markdown' else f'the {kind} schema'}")
+        text = schema_output(output, kind)
+        voice.done()
+        sys.stdout.write(text)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -92,13 +94,55 @@ def load(platform: Path | None) -> Catalog:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def stage_printer(quiet: bool) -> Callable[[str], None]:
-    """A progress callback: one dim line per stage on stderr, or nothing with --quiet."""
+@dataclass
+class Voice:
+    """How much a command says on stderr beside its result, by ``--quiet`` and ``--verbose``.
 
-    def show(message: str) -> None:
-        if not quiet:
-            from rich.markup import escape
+    Quiet: errors and the result only (no stage lines, no warnings, no per-item lines the result does not need).
+    Normal: warnings, and a line per stage for the commands that take a while (``staged``: render, build, check,
+    docs). Verbose: every command's stages, each stamped with the seconds since the command started (so each
+    stage's time is the difference to the next line), per-step detail, and the total at the end.
+    """
 
-            err().print(f"[dim]> {escape(message)}[/dim]")
+    quiet: bool = False
+    verbose: bool = False
+    staged: bool = False
+    started: float = field(default_factory=time.perf_counter)
 
-    return show
+    def _line(self, text: str) -> None:
+        from rich.markup import escape
+
+        err().print(f"[dim]> {escape(text)}[/dim]")
+
+    def stamp(self) -> str:
+        """``[+0.123 s]``: the seconds since the command started."""
+        return f"[+{time.perf_counter() - self.started:.3f} s]"
+
+    def stage(self, message: str) -> None:
+        """A stage begins (the ``Progress`` callback of the pipeline's functions)."""
+        if self.verbose:
+            self._line(f"{self.stamp()} {message}")
+        elif self.staged and not self.quiet:
+            self._line(message)
+
+    def detail(self, message: str) -> None:
+        """A line of per-step detail, with --verbose only."""
+        if self.verbose:
+            self._line(f"  {message}")
+
+    def warn(self, line: str) -> None:
+        """A warning on stderr, unless --quiet."""
+        if not self.quiet:
+            warn(line)
+
+    def done(self) -> None:
+        """The end of the command's work: with --verbose, the total time."""
+        if self.verbose:
+            self._line(f"{self.stamp()} done")
+
+
+def voice(quiet: bool, verbose: bool, *, staged: bool = False) -> Voice:
+    """The Voice of ``--quiet`` / ``--verbose``; both at once is bad input (exit 2)."""
+    if quiet and verbose:
+        fail("--quiet and --verbose exclude each other")
+    return Voice(quiet=quiet, verbose=verbose, staged=staged)
