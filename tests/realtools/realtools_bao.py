@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +82,13 @@ def real_bao(
             yield bao
         finally:
             bao.proc.stop()
+
+
+def kubernetes_ca(work: Path) -> Path:
+    """A CA certificate standing in for the API server's (Vault outside a pod has no ServiceAccount mount), for
+    the Kubernetes auth step of a bootstrap run in ``work``."""
+    ca = work / "ca.pem"
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=kubernetes"]
+    argv = ["openssl", "req", "-x509", *ec, "-keyout", str(work / "k"), "-out", str(ca)]
+    subprocess.run(argv, check=True, capture_output=True)
+    return ca

@@ -640,8 +640,13 @@ class SeaweedS3:
 
 
 @contextlib.contextmanager
-def seaweed_server() -> Iterator[SeaweedS3]:
-    """SeaweedFS master, volume, filer and S3 gateway in one process, every port on loopback, SigV4 enforced."""
+def seaweed_server(iam_writes: bool = False, volumes: int = 4) -> Iterator[SeaweedS3]:
+    """SeaweedFS master, volume, filer and S3 gateway in one process, every port on loopback, SigV4 enforced.
+
+    With ``iam_writes`` the IAM API embedded on the S3 port takes writes too (``-s3.iam.readOnly=false``; upstream
+    defaults to read-only): users, access keys and inline policies, kept in the filer's credential store.
+    ``volumes`` bounds the volume server (each bucket is a collection that grows volumes of its own).
+    """
     root = make_dir("weed", None)
     procs: list[Process] = []
     with cleanup([root], procs):
@@ -654,7 +659,10 @@ def seaweed_server() -> Iterator[SeaweedS3]:
         (root / "s3.json").write_text(json.dumps({"identities": [identity]}))
         cmd = [venv_tool("weed"), "server", f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}", f"-dir={root / 'data'}"]
         cmd += ["-master.telemetry=false", "-s3", f"-s3.config={root / 's3.json'}", "-s3.port.iceberg=0"]
-        cmd += ["-s3.port.lance=0", "-volume.preStopSeconds=0", "-master.volumeSizeLimitMB=64", "-volume.max=4"]
+        cmd += ["-s3.port.lance=0", "-volume.preStopSeconds=0", "-master.volumeSizeLimitMB=64"]
+        cmd.append(f"-volume.max={volumes}")
+        if iam_writes:
+            cmd.append("-s3.iam.readOnly=false")
         # A gRPC port defaults to its HTTP port + 10000, past 65535 for a high free port: set every one.
         ports = {}
         for service in ("s3", "master", "volume", "filer"):

@@ -38,7 +38,7 @@ from hearth.resolve import resolve
 
 SEED = load_catalog(None)
 PROVIDER_STEPS = ("-databases", "-vault-connection", "-vault-roles")
-OWN_TEST_FILES = ("grants/rabbitmq.json",)
+OWN_TEST_FILES = ("grants/rabbitmq.json", "grants/minio.json")
 
 
 def _admin_file(directory: Path, provider: str, username: str, password: str) -> None:
@@ -51,7 +51,7 @@ def _admin_file(directory: Path, provider: str, username: str, password: str) ->
 @pytest.fixture(scope="module")
 def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The seed bootstrapped twice against real servers: (vault client, pg, mariadb, first run, second run)."""
-    # RabbitMQ's grants have their own server in test_real_bootstrap_rabbitmq.py.
+    # RabbitMQ's and S3's grants have their own servers in test_real_bootstrap_rabbitmq.py and _s3.py.
     files = {p: t for p, t in package(rendered_seed, resolve(SEED)).items() if p not in OWN_TEST_FILES}
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pika  # type: ignore[import-untyped]
 import pika.exceptions  # type: ignore[import-untyped]
 import pytest
 import requests
-from realtools_bao import real_bao
+from realtools_bao import kubernetes_ca, real_bao
 from realtools_servers import LOOPBACK, RABBITMQ_ADMIN, RABBITMQ_ADMIN_PW, RabbitMQ, rabbitmq_server
 
 from hearth.bootstrap import Options, StepResult, bootstrap
@@ -34,15 +33,6 @@ from hearth.resolve import resolve
 SEED = load_catalog(None)
 STEP = "rabbitmq-vhosts"
 CONSUMER, SECRET = "stoat", "social/stoat/amqp"
-
-
-def kubernetes_ca(work: Path) -> Path:
-    """A CA certificate standing in for the API server's (Vault outside a pod has no ServiceAccount mount)."""
-    ca = work / "ca.pem"
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=kubernetes"]
-    argv = ["openssl", "req", "-x509", *ec, "-keyout", str(work / "k"), "-out", str(ca)]
-    subprocess.run(argv, check=True, capture_output=True)
-    return ca
 
 
 def _admin_file(directory: Path) -> None:
