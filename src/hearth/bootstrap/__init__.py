@@ -21,6 +21,7 @@ from hearth.bootstrap.operator import Operator
 from hearth.bootstrap.rabbitmq import rabbitmq_steps
 from hearth.bootstrap.runner import Progress, run_steps, select
 from hearth.bootstrap.s3 import s3_steps
+from hearth.bootstrap.sso import sso_steps
 from hearth.bootstrap.vault import Vault, VaultFacts, vault_steps
 from hearth.catalog.models import Catalog
 from hearth.deploy.kube import connect as kube_connect
@@ -64,13 +65,15 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     keyvalue = keyvalue_steps(vault, build.provider_grants(), operator)
     queues = rabbitmq_steps(vault, build, operator)
     buckets = s3_steps(vault, build.provider_grants(), operator)
-    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets]
+    clients = sso_steps(vault, build.sso_clients())
+    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *clients]
     if options.kubeconfig is not None:
         secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
         applied = {s.name.removesuffix("-databases") for s in databases if s.name.endswith("-databases")}
         applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
         applied |= {s.name.removesuffix("-vhosts") for s in queues}
         applied |= {s.name.removesuffix("-bucket-users") for s in buckets if s.name.endswith("-bucket-users")}
+        applied |= {s.name.removesuffix("-client-secrets") for s in clients}
         kubeconfig = str(options.kubeconfig)
         steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
     return steps

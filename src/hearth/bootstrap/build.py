@@ -60,6 +60,11 @@ class Build:
         """``grants/<provider>.json``: the acl-user, vhost and bucket grants per provider."""
         return {name: json.loads(text) for name, text in self._under("grants/", ".json").items()}
 
+    def sso_clients(self) -> dict[str, Any] | None:
+        """``sso/clients.json``: the identity provider and its OIDC clients (KV entry, client id), None if absent."""
+        text = self.files.get("sso/clients.json")
+        return None if text is None else dict(json.loads(text))
+
     def manifests(self, kind: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of ``kind`` under ``manifests/`` (only files naming that kind are parsed)."""
         docs: list[dict[str, Any]] = []
