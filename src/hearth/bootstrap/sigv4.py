@@ -49,12 +49,14 @@ def signed_headers(
     now: datetime | None = None,
     region: str = REGION,
 ) -> dict[str, str]:
-    """The headers (``Authorization``, ``x-amz-date``, ``x-amz-content-sha256`` and ``headers``) of a request of
+    """The headers (``Authorization``, ``x-amz-date``, for S3 ``x-amz-content-sha256``, and ``headers``) of a request of
     ``method`` to ``path`` (already URI-encoded) on ``host`` with ``query`` and ``body``, signed with ``keys``."""
     moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     payload = hashlib.sha256(body).hexdigest()
     wanted = {k.lower(): v.strip() for k, v in (headers or {}).items()}
-    wanted |= {"host": host, "x-amz-date": moment, "x-amz-content-sha256": payload}
+    wanted |= {"host": host, "x-amz-date": moment}
+    if service == "s3":  # S3 requires the payload's hash as a header too; other services sign it only
+        wanted["x-amz-content-sha256"] = payload
     names = ";".join(sorted(wanted))
     canonical = "\n".join(
         [
