@@ -147,10 +147,38 @@ def _construct(
             doc.lines[child] = item.start_mark.line + 1
             items.append(_construct(item, child, doc, loader, budget, active))
         return items
+    if node.tag == _STR:  # most values: what construct_object would return, without its bookkeeping
+        return node.value
     return loader.construct_object(node, deep=True)
 
 
+_STR = "tag:yaml.org,2002:str"
 _CLoader: type[Any] | None = getattr(yaml, "CSafeLoader", None)
+
+
+def _memoized(loader_class: type[Any]) -> type[Any]:
+    """``loader_class`` whose implicit tag of a plain scalar is resolved once per distinct text in the process:
+    libyaml composes, but asks the Python resolver (a regular expression per candidate tag) for every scalar, and
+    a catalog repeats its keys and values. The safe loaders have no path resolvers, so the tag depends on the
+    text and the implicit flags alone."""
+    cache: dict[tuple[str, tuple[bool, bool]], str] = {}
+    base = loader_class.resolve
+
+    def resolve(self: Any, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode:
+            return str(base(self, kind, value, implicit))
+        key = (value, implicit)
+        tag = cache.get(key)
+        if tag is None:
+            tag = cache[key] = str(base(self, kind, value, implicit))
+        return tag
+
+    assert not loader_class.yaml_path_resolvers
+    return type(f"Memoized{loader_class.__name__}", (loader_class,), {"resolve": resolve})
+
+
+if _CLoader is not None:
+    _CLoader = _memoized(_CLoader)
 
 
 def _read_fast(path: Path, text: str) -> Located | None:
