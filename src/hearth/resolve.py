@@ -552,11 +552,13 @@ def _platform_flows(
                     Flow(s.key, scraped.key, port, f"{s.component} scrapes {scraped.qualified}") for s, _ in scrapers
                 ]
         for port_name in component.public_tcp if routers else []:
-            # The router's TCP entrypoint for this port (IngressRouteTCP) forwards to the component's pod.
+            # The router's TCP entrypoint for this port (IngressRouteTCP) forwards to the component's pod: to the
+            # port's proxied listener when proxy_protocol maps it (the router sends a PROXY header there).
             target = _pod_with_port(pods, port_name)
-            if target is not None and tcp_entrypoint(result, target[1].port) is not None:
+            backend = _pod_with_port(pods, component.proxy_protocol.get(port_name, port_name))
+            if target is not None and backend is not None and tcp_entrypoint(result, target[1].port) is not None:
                 flows += [
-                    Flow(router.key, target[0].key, target[1], f"{router.component} routes TCP {port_name} to {name}")
+                    Flow(router.key, backend[0].key, backend[1], f"{router.component} routes TCP {port_name} to {name}")
                     for router, _ in routers
                 ]
         for webhook in component.webhooks:

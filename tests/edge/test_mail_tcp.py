@@ -18,12 +18,15 @@ import yaml
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.edge.render import BLUEPRINT
+from hearth.render.ingress import tcp_routes
 from hearth.resolve import Resolved, resolve, tcp_entrypoint
 from hearth.verify.build.audit import load_build
 from hearth.verify.reach import build_matrix
 from hearth.verify.zero_trust.north_south import audit_north_south
 
 MAIL = {"smtp": 25, "submissions": 465, "submission": 587, "imaps": 993}
+# Stalwart's listeners that read the router's PROXY v2 header (stalwart.yaml proxy_protocol), one per mail port.
+PROXIED = {"smtp": 10025, "submissions": 10465, "submission": 10587, "imaps": 10993}
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +53,31 @@ def test_each_mail_port_has_a_traefik_entrypoint(seed: Resolved, name: str, numb
 
 
 def test_ingressroutetcp_per_published_port(seed_build: Path) -> None:
-    routes = {
-        d["metadata"]["name"]: d
-        for d in _docs(seed_build / "manifests/stalwart.yaml")
-        if d["kind"] == "IngressRouteTCP"
-    }
+    """Each mail entrypoint routes to Stalwart's proxied listener for the port, sending a PROXY v2 header there."""
+    docs = _docs(seed_build / "manifests/stalwart.yaml")
+    routes = {d["metadata"]["name"]: d for d in docs if d["kind"] == "IngressRouteTCP"}
     assert sorted(routes) == sorted(f"stalwart-{n}" for n in MAIL)
-    for name, number in MAIL.items():
+    for name, number in PROXIED.items():
         spec = routes[f"stalwart-{name}"]["spec"]
         assert spec["entryPoints"] == [name]
-        assert spec["routes"] == [
-            {"match": "HostSNI(`*`)", "services": [{"name": "stalwart", "namespace": "social", "port": number}]}
-        ]
+        service = {"name": "stalwart", "namespace": "social", "port": number}
+        service["serversTransport"] = "stalwart-proxy-protocol"
+        assert spec["routes"] == [{"match": "HostSNI(`*`)", "services": [service]}]
+    transports = [d for d in docs if d["kind"] == "ServersTransportTCP"]
+    assert [(t["metadata"]["name"], t["metadata"]["namespace"], t["spec"]) for t in transports] == [
+        ("stalwart-proxy-protocol", "social", {"proxyProtocol": {"version": 2}})
+    ]
+
+
+def test_a_component_without_proxy_protocol_gets_the_plain_route() -> None:
+    """Without ``proxy_protocol`` the route goes to the public port itself, with no transport: the catalog decides."""
+    catalog = load_catalog(None)
+    stalwart = catalog.components["stalwart"].model_copy(update={"proxy_protocol": {}})
+    resolved = resolve(catalog.model_copy(update={"components": {**catalog.components, "stalwart": stalwart}}))
+    routes = tcp_routes(resolved, resolved.component("stalwart"))
+    assert {r["kind"] for r in routes} == {"IngressRouteTCP"}
+    assert sorted(r["spec"]["routes"][0]["services"][0]["port"] for r in routes) == sorted(MAIL.values())
+    assert not any("serversTransport" in r["spec"]["routes"][0]["services"][0] for r in routes)
 
 
 def test_traefik_values_open_the_entrypoints(seed_build: Path) -> None:
@@ -87,8 +103,11 @@ def test_policies_allow_newt_to_traefik_to_stalwart_only(seed_build: Path, name:
     matrix = build_matrix(load_build(seed_build).documents)
     container = {"smtp": 8025, "submissions": 8465, "submission": 8587, "imaps": 8993}[name]
     assert matrix.allowed("infrastructure/pangolin", "ingress/traefik-traefik", container)
-    assert matrix.allowed("ingress/traefik-traefik", "social/stalwart", number)
+    # The router reaches the proxied listener, never the plain port (which would take its header as mail).
+    assert matrix.allowed("ingress/traefik-traefik", "social/stalwart", PROXIED[name])
+    assert not matrix.allowed("ingress/traefik-traefik", "social/stalwart", number)
     assert not matrix.allowed("infrastructure/pangolin", "social/stalwart", number)
+    assert not matrix.allowed("infrastructure/pangolin", "social/stalwart", PROXIED[name])
 
 
 def test_north_south_measures_the_tcp_routes(seed_build: Path, tmp_path: Path) -> None:
@@ -101,4 +120,4 @@ def test_north_south_measures_the_tcp_routes(seed_build: Path, tmp_path: Path) -
     path.write_text(yaml.safe_dump_all(docs), encoding="utf-8")
     dark = audit_north_south(load_build(broken))
     assert dark.failed
-    assert dark.tcp_routes["social/stalwart-smtp (smtp)"] == "the router may not reach social/stalwart on 25/TCP"
+    assert dark.tcp_routes["social/stalwart-smtp (smtp)"] == "the router may not reach social/stalwart on 10025/TCP"

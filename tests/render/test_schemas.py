@@ -29,6 +29,7 @@ from render_cases import CASES_DIR, TESTS
 
 from hearth.catalog.loader import load_catalog
 from hearth.render.cluster import render_upstream_stand_ins
+from hearth.render.ingress import render_ingress
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
 from hearth.resolve import Resolved, resolve
@@ -194,6 +195,21 @@ def test_traefik_objects_match_traefik_crds(resolved_cases: dict[str, Resolved])
         broken["spec"]["routes"][0]["kind"] = "Nope"
     else:
         broken["spec"]["forwardAuth"]["trustForwardHeader"] = "yes"
+    assert _validate_traefik([broken]).returncode == 1
+
+
+def test_seed_tcp_routes_and_transports_match_traefik_crds() -> None:
+    """The seed's IngressRouteTCPs (with serversTransport) and ServersTransportTCP validate; a PROXY protocol
+    version the CRD does not take (1 or 2) does not."""
+    resolved = resolve(load_catalog(None))
+    docs = [m for m in render_ingress(resolved, resolved.component("stalwart")) if m["kind"] != "IngressRoute"]
+    docs = [m for m in docs if m["kind"] != "Middleware"]
+    assert {d["kind"] for d in docs} == {"IngressRouteTCP", "ServersTransportTCP"}
+    proc = _validate_traefik(docs)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"validated {len(docs)} objects, 0 invalid" in proc.stdout
+    broken = json.loads(json.dumps(next(d for d in docs if d["kind"] == "ServersTransportTCP")))
+    broken["spec"]["proxyProtocol"]["version"] = 3
     assert _validate_traefik([broken]).returncode == 1
 
 

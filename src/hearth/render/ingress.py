@@ -8,7 +8,10 @@ Service of the pod that carries ``web.port``. Its TLS secret is the one the comp
 Each port a component lists in ``public_tcp`` (mail: SMTP, submission, IMAPS) gets an ``IngressRouteTCP`` on the
 router's entrypoint whose Service port is that port (``hearth.resolve.tcp_entrypoint``), matching any SNI
 (``HostSNI(`*`)``, the only rule a non-TLS TCP router takes) and passing the bytes through to the component's
-Service: TLS (implicit or STARTTLS) stays end to end with the mail server.
+Service: TLS (implicit or STARTTLS) stays end to end with the mail server. Where the component maps the port in
+``proxy_protocol`` (a listener of its own that reads a PROXY protocol header), the route goes to that port instead,
+through a ``ServersTransportTCP`` with ``proxyProtocol.version: 2`` (traefik.io/v1alpha1, the CRD provider's form of
+``tcp.serversTransports``), so the application sees the client's address the router read from the gateway's header.
 
 Forward-auth apps get a ``Middleware`` in their own namespace, since Traefik's CRD provider refuses
 cross-namespace references unless ``allowCrossNamespace`` is set. It points at the identity provider's
@@ -28,6 +31,8 @@ from hearth.render.model import Manifest
 from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels, tcp_entrypoint
 
 TRAEFIK_API = "traefik.io/v1alpha1"
+# The PROXY protocol version the router sends ahead of a proxied TCP route (v2: binary, IPv4 and IPv6).
+PROXY_PROTOCOL_VERSION = 2
 ENTRY_POINT = "websecure"
 # authentik's embedded outpost answers forward-auth for Traefik on this path of its HTTP port (9000).
 OUTPOST_PATH = "/outpost.goauthentik.io/auth/traefik"
@@ -112,16 +117,42 @@ def ingress_route(resolved: Resolved, component: Component, middleware: Manifest
     }
 
 
+def proxy_transport_name(component: Component) -> str:
+    """The component's ServersTransportTCP: the router's PROXY protocol v2 hop to its proxied listeners."""
+    return f"{component.name}-proxy-protocol"
+
+
+def proxy_transport(component: Component) -> Manifest:
+    """The ServersTransportTCP the component's proxied TCP routes use: a PROXY v2 header before the bytes."""
+    return {
+        "apiVersion": TRAEFIK_API,
+        "kind": "ServersTransportTCP",
+        "metadata": {
+            "name": proxy_transport_name(component),
+            "namespace": component.namespace,
+            "labels": _labels(component),
+        },
+        "spec": {"proxyProtocol": {"version": PROXY_PROTOCOL_VERSION}},
+    }
+
+
 def tcp_routes(resolved: Resolved, component: Component) -> list[Manifest]:
-    """One IngressRouteTCP per ``public_tcp`` port that has a router entrypoint; none without a router."""
+    """One IngressRouteTCP per ``public_tcp`` port that has a router entrypoint, to the port's proxied listener
+    (with the PROXY v2 transport, rendered once) when ``proxy_protocol`` maps it; none without a router."""
     out: list[Manifest] = []
+    proxied = False
     for port_name in component.public_tcp if providers(resolved, "ingress") else []:
         target = pod_with_port(resolved, component, port_name)
         entry = tcp_entrypoint(resolved, target[1].port) if target is not None else None
-        if target is None or entry is None:
+        backend_name = component.proxy_protocol.get(port_name)
+        backend = pod_with_port(resolved, component, backend_name) if backend_name is not None else target
+        if target is None or entry is None or backend is None:
             continue
-        pod, port = target
-        service = {"name": pod.service, "namespace": pod.namespace, "port": pod.service_port(port)}
+        pod, port = backend
+        service: dict[str, Any] = {"name": pod.service, "namespace": pod.namespace, "port": pod.service_port(port)}
+        if backend_name is not None:
+            service["serversTransport"] = proxy_transport_name(component)
+            proxied = True
         out.append(
             {
                 "apiVersion": TRAEFIK_API,
@@ -137,7 +168,7 @@ def tcp_routes(resolved: Resolved, component: Component) -> list[Manifest]:
                 },
             }
         )
-    return out
+    return [proxy_transport(component), *out] if proxied else out
 
 
 def render_ingress(resolved: Resolved, component: Component) -> list[Manifest]:
