@@ -52,7 +52,7 @@ def test_a_placeholder_no_need_can_fill_is_refused(
 
 def test_the_pod_cidr_is_stated_once(hearth: RunHearth, catalog: Path, tmp_path: Path) -> None:
     """``${pod_cidr}`` is the platform's pod network: another pod_cidr in platform.yaml is the one the cluster
-    Traefik's mail entrypoints trust for PROXY headers, and the seed's is left nowhere."""
+    Traefik's mail entrypoints and Stalwart's proxied listeners trust for PROXY headers; the seed's is left nowhere."""
     platform = catalog / "platform.yaml"
     text = platform.read_text()
     assert "pod_cidr: 10.233.64.0/18" in text
@@ -63,3 +63,5 @@ def test_the_pod_cidr_is_stated_once(hearth: RunHearth, catalog: Path, tmp_path:
     values = (out / "values/traefik.yaml").read_text()
     assert values.count("- 10.42.0.0/16") == 4 and "10.233.64.0/18" not in values
     assert "${" not in values
+    plan = (out / "settings/stalwart.ndjson").read_text()
+    assert plan.count('"10.42.0.0/16": true') == 4 and "10.233.64.0/18" not in plan

@@ -334,6 +334,16 @@ class Web(Strict):
     )
 
 
+class AppSettings(Strict):
+    """Settings an application keeps in its own database rather than in files or its environment, which hearth
+    renders as a plan for the application's own declarative tool (``build/settings/<component>.<format>``)."""
+
+    tool: Literal["stalwart-cli"]
+    """the plan's tool: ``stalwart-cli`` is an NDJSON plan for ``stalwart-cli apply`` (Stalwart's JMAP objects)."""
+    applied_by: str
+    """who applies the plan and how (it holds no secret; the tool's credentials are read when it is applied)."""
+
+
 class Backup(Strict):
     """The component's own backup: a dump by the protocol's tool, a volume backup, or none (with why)."""
 
@@ -410,6 +420,8 @@ class Component(Strict):
             " so in-cluster clients keep the plain port; the hop in front sends the header only there"
         ),
     )
+    settings: AppSettings | None = None
+    """settings the application keeps in its own database, rendered as a plan for its own tool (or none)."""
     backup: Backup | None = None
     """how its data is backed up (none: no stated backup)."""
     secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")

@@ -12,6 +12,7 @@ from hearth.contract import DESCRIPTION, EXCEPTION_PREFIX
 from hearth.edge.render import render_edge
 from hearth.provision import render_ansible
 from hearth.render.alerting import render_alertmanager_file, with_alerting
+from hearth.render.app_settings import render_app_settings
 from hearth.render.backup import backup_vault_files, render_component_backup, with_backup_store
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
@@ -50,6 +51,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     render_ansible,
     backup_vault_files,
     render_blueprints,
+    render_app_settings,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 
