@@ -46,6 +46,13 @@ def test_seed_reads_are_served_and_nothing_is_plaintext(seed_build: Path) -> Non
     assert section.to_json()["synced_exception"]["secrets"] == section.synced
 
 
+def test_oidc_client_entries_are_served_by_the_bootstrap(seed_build: Path) -> None:
+    section = run_check(seed_build).section("secrets")
+    oidc = [r for r in section.reads if r.path.endswith("/oidc")]
+    assert len(oidc) >= 10
+    assert {(r.server, r.detail) for r in oidc} == {("grant", "sso/clients.json")}
+
+
 def _edit_manifest(build: Path, rel: str, kind: str, edit: object) -> None:
     path = build / rel
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]

@@ -8,7 +8,8 @@ A path is served when something the build renders puts a value there:
   ``db_name`` has a connection, ``vault/database/config/<db_name>.json`` (what ``hearth bootstrap`` writes to
   Vault's database engine);
 * ``kv/data/<entry>``: a ``grants/<provider>.json`` lists ``kv/<entry>`` as a consumer's ``secret`` or the
-  ``provider_secret`` (the bootstrap writes it when it applies the grant); any other KV entry is one the operator
+  ``provider_secret``, or ``sso/clients.json`` lists it as an OIDC client's (the bootstrap writes it when it
+  applies the grant, or generates the client's secret); any other KV entry is one the operator
   (or a generator) writes: counted, not failed, since the build cannot know it is there;
 * any other mount (a secrets engine the build configures nothing for) is served by nothing.
 """
@@ -116,4 +117,8 @@ def read_vault_side(root: Path) -> VaultSide:
         for consumer in grants.get("consumers", []):
             if isinstance(consumer, dict) and isinstance(consumer.get("secret"), str):
                 side.kv_writers[consumer["secret"]] = writer
+    clients = _json_files(root / "sso").get("clients", {})
+    for client in clients.get("clients", []):
+        if isinstance(client, dict) and isinstance(client.get("secret"), str):
+            side.kv_writers[client["secret"]] = "sso/clients.json"
     return side
