@@ -107,4 +107,4 @@ def test_every_named_secret_is_synced_from_the_consumers_own_path(seed: Resolved
             else:
                 generator = generators[(component.namespace, source["sourceRef"]["generatorRef"]["name"])]
                 assert generator["spec"]["path"] == path
-    assert named == len(targets) == 13, "the seed charts' Secrets but Penpot's database and Redis ones"
+    assert named == len(targets) == 15, "every Secret the seed's charts name"

@@ -113,5 +113,9 @@ SEED_ROWS: list[tuple[str, str, str, str | None, str]] = [
     ("Metube", "utilities", "v1.0.0", "50Gi", "Traefik, Consul"),
 ]
 
+# Needs the catalog adds to a row, each for a reason stated in the component's file (hearth check reports the
+# seed's Database Allocation table as contradicted for them): Penpot's backend cannot start without either.
+NEEDS_ADDED = {"Penpot": ["PostgreSQL", "Valkey"]}
+
 # Base components have no Storage column in the seed: their storage is hearth's choice, not checked here.
 NO_STORAGE_COLUMN = {"Namespaces", "Traefik", "Consul", "Vault", "cert-manager", "Authentik", "Monitoring", "Logging"}

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from hearth.cli import app
 
-from .seed_inventory import NO_STORAGE_COLUMN, SEED_NAMES, SEED_ROWS
+from .seed_inventory import NEEDS_ADDED, NO_STORAGE_COLUMN, SEED_NAMES, SEED_ROWS
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def test_component_matches_seed_row(plan: dict[str, Any], row: tuple[str, str, s
     assert component["version"] == version
     if seed_name not in NO_STORAGE_COLUMN:
         assert component["storage"] == storage
-    expected = sorted(SEED_NAMES[d.strip()] for d in deps.split(",")) if deps != "-" else []
+    stated = [d.strip() for d in deps.split(",")] if deps != "-" else []
+    expected = sorted(SEED_NAMES[d] for d in stated + NEEDS_ADDED.get(seed_name, []))
     assert component["needs"] == expected
 
 

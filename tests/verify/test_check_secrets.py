@@ -1,7 +1,6 @@
 """Section 8, secrets: every Vault read is served, every named Secret is created, no plaintext credential.
 
-The seed build passes all three (but for Penpot's two Secrets, which its chart names while the seed lists no
-PostgreSQL or Valkey for it); each rule fails on a build with one planted fault.
+The seed build passes all three; each rule fails on a build with one planted fault.
 """
 
 from __future__ import annotations
@@ -41,8 +40,8 @@ def test_seed_reads_are_served_and_nothing_is_plaintext(seed_build: Path) -> Non
     assert {r.server for r in section.reads} == {"rotated", "grant", "operator"}
     assert section.plaintext == []
     assert section.files_scanned == sum(1 for p in seed_build.rglob("*") if p.is_file())
-    assert sorted(s.name for s in section.missing) == ["penpot-postgresql", "penpot-redis"]
-    assert len(section.synced) == 13
+    assert section.missing == []
+    assert len(section.synced) == 15
     assert section.to_json()["synced_exception"]["secrets"] == section.synced
 
 
