@@ -24,7 +24,7 @@ import requests
 from realtools_bao import kubernetes_ca, real_bao
 from realtools_servers import LOOPBACK, RABBITMQ_ADMIN, RABBITMQ_ADMIN_PW, RabbitMQ, rabbitmq_server
 
-from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
 from hearth.render.package.files import package
@@ -158,6 +158,25 @@ def test_a_drifted_user_is_planned_by_a_dry_run_and_restored_by_a_run(broker: Br
     creds = broker.creds()
     broker.amqp(CONSUMER, creds["username"], creds["password"]).close()
     assert _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
+
+
+@pytest.mark.parametrize("applied", [0, 1, 2])
+def test_a_run_killed_after_any_change_converges(broker: Broker, applied: int) -> None:
+    """From no vhost, user or Vault entry: the step's first ``applied`` changes made, then killed; the next run
+    makes the rest, and the one after changes nothing."""
+    broker.api("DELETE", f"vhosts/{CONSUMER}")
+    broker.api("DELETE", f"users/{CONSUMER}")
+    broker.vault.secrets.kv.v2.delete_metadata_and_all_versions(path=SECRET, mount_point="kv")
+    step = next(s for s in plan_steps(SEED, broker.files, broker.options) if s.name == STEP)
+    changes = step.changes()
+    assert len(changes) == 3
+    for change in changes[:applied]:
+        change.apply()
+    rerun = _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP]
+    assert rerun.status == "created" and rerun.changes == [c.description for c in changes[applied:]]
+    assert _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
+    creds = broker.creds()
+    broker.amqp(CONSUMER, creds["username"], creds["password"]).close()
 
 
 def test_no_password_reaches_the_report(broker: Broker) -> None:

@@ -21,7 +21,7 @@ import pytest
 from realtools_bao import kubernetes_ca, real_bao
 from realtools_servers import LOOPBACK, S3_ACCESS_KEY, S3_SECRET_KEY, SeaweedS3, client_env, run, seaweed_server
 
-from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
 from hearth.bootstrap.s3 import POLICY_NAME, S3Server
 from hearth.bootstrap.sigv4 import Keys
 from hearth.catalog.loader import load_catalog
@@ -178,6 +178,29 @@ def test_a_key_missing_from_vault_is_replaced(store: Store, tmp_path: Path) -> N
     new = store.keys(user)
     assert new["access_key_id"] != old["access_key_id"] and _access_keys(store, user) == [new["access_key_id"]]
     listed = store.aws(user, tmp_path, "list-objects-v2", "--bucket", "stoat")
+    assert listed.returncode == 0, listed.stderr
+
+
+@pytest.mark.parametrize("applied", [0, 1, 2])
+def test_a_run_killed_after_any_change_converges(store: Store, tmp_path: Path, applied: int) -> None:
+    """From no user, policy, key or Vault entry for one grant: the step's first ``applied`` changes made, then
+    killed; the next run makes the rest, and the one after changes nothing."""
+    user = "supabase"
+    for key in _access_keys(store, user):
+        store.admin.iam_ok("DeleteAccessKey", UserName=user, AccessKeyId=key)
+    store.admin.iam_ok("DeleteUserPolicy", UserName=user, PolicyName=POLICY_NAME)
+    store.admin.iam_ok("DeleteUser", UserName=user)
+    secret = next(g["secret"] for g in store.grants if g["consumer"] == user).removeprefix("kv/")
+    store.vault.secrets.kv.v2.delete_metadata_and_all_versions(path=secret, mount_point="kv")
+    step = next(s for s in plan_steps(SEED, store.files, store.options) if s.name == USERS)
+    changes = step.changes()
+    assert [c.description.split(":")[0] for c in changes] == [f"user {user}"] * 3
+    for change in changes[:applied]:
+        change.apply()
+    rerun = _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS]
+    assert rerun.status == "created" and rerun.changes == [c.description for c in changes[applied:]]
+    assert _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].status == "unchanged"
+    listed = store.aws(user, tmp_path, "list-objects-v2", "--bucket", "supabase")
     assert listed.returncode == 0, listed.stderr
 
 

@@ -4,7 +4,9 @@ The admin login of a provider is the operator's, never the catalog's: a JSON fil
 (``{"username": ..., "password": ...}``, mode 0600 or stricter, refused otherwise) or, without one, the KV entry
 ``kv/hearth/bootstrap/<provider>`` the operator wrote into Vault. Endpoints default to the build's in-cluster
 ``host:port``; ``--endpoint provider=host:port`` reaches a provider another way (a port-forward, a test server),
-and the same address is what Vault's database engine is configured with.
+and the same address is what Vault's database engine is configured with. For a ``vhost`` provider (RabbitMQ) the
+endpoint is its management HTTP API, the only interface the bootstrap speaks to it; for a ``bucket`` provider (S3)
+the admin login's ``username`` and ``password`` are its access key id and secret access key.
 """
 
 from __future__ import annotations
