@@ -121,3 +121,20 @@ def test_north_south_measures_the_tcp_routes(seed_build: Path, tmp_path: Path) -
     dark = audit_north_south(load_build(broken))
     assert dark.failed
     assert dark.tcp_routes["social/stalwart-smtp (smtp)"] == "the router may not reach social/stalwart on 10025/TCP"
+
+
+def test_north_south_warns_of_a_tcp_route_that_loses_the_client_address(seed_build: Path, tmp_path: Path) -> None:
+    """The seed's routes all send a PROXY header (no warning); without the ServersTransportTCP each route is warned
+    about, naming its backend, and the section still passes (the mail flows, but with the router's address)."""
+    assert audit_north_south(load_build(seed_build)).warnings == []
+    broken = tmp_path / "build"
+    shutil.copytree(seed_build, broken)
+    path = broken / "manifests/stalwart.yaml"
+    path.write_text(yaml.safe_dump_all([d for d in _docs(path) if d["kind"] != "ServersTransportTCP"]), "utf-8")
+    report = audit_north_south(load_build(broken))
+    assert not report.failed
+    assert report.warnings == sorted(
+        f"TCP social/stalwart-{name}: social/stalwart:{number} is not sent the client's address (no serversTransport"
+        " with proxyProtocol); it sees the router as every client"
+        for name, number in PROXIED.items()
+    )

@@ -8,7 +8,10 @@ entrypoints are its container ports of those names, and the backends are what ea
 
 A hostname passes when some tunnel pod may reach some router pod on one of the route's entrypoints and the
 router may reach every backend pod of the route; each raw TCP route (``IngressRouteTCP``, the mail ports the
-gateway publishes) is measured the same way on its entrypoints. Each declared egress must be open to its destination
+gateway publishes) is measured the same way on its entrypoints, and warned about (not failed) when its backend is
+not sent the client's address: a service with no ``serversTransport`` naming a ``ServersTransportTCP`` with a
+``proxyProtocol`` version, so the application sees the router as every client (SPF, DMARC and login banning see the
+wrong address). Each declared egress must be open to its destination
 (the gateway's address, or a documentation address standing for the internet); any other pod of a managed
 namespace that reaches that internet address is an undeclared exit and fails.
 """
@@ -42,6 +45,8 @@ class NorthSouth:
     egress: list[tuple[str, str, str]] = field(default_factory=list)
     """(source endpoint, destination and port, "" when open or why not)."""
     undeclared: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """what works but loses something: a raw TCP route whose backend is not sent the client's address."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -70,6 +75,7 @@ class NorthSouth:
             "tcp_routes": dict(sorted(self.tcp_routes.items())),
             "egress": [{"from": s, "to": d, "problem": why} for s, d, why in self.egress],
             "undeclared": self.undeclared,
+            "warnings": self.warnings,
             "notes": self.notes,
         }
 
@@ -85,6 +91,12 @@ class NorthSouth:
             table.add_column("Problem")
             for what, why in rows:
                 table.add_row(what, why)
+            yield table
+        if self.warnings:
+            table = Table(title="North-south warnings", title_justify="left")
+            table.add_column("Warning")
+            for warning in self.warnings:
+                table.add_row(warning)
             yield table
 
 
@@ -138,6 +150,28 @@ def outside_peers(build: Build) -> list[str]:
     return [str(traffic.get("gateway", "")), INTERNET_PROBE] if traffic else []
 
 
+def _unproxied_tcp_routes(build: Build) -> list[str]:
+    """A warning for each IngressRouteTCP service the router sends no PROXY protocol header to."""
+    proxying = set()
+    for doc in build.of_kind("ServersTransportTCP"):
+        version = ((doc.obj.get("spec") or {}).get("proxyProtocol") or {}).get("version")
+        if version in (1, 2):
+            proxying.add(f"{namespace_of(doc.obj)}/{doc.obj.get('metadata', {}).get('name')}")
+    warnings = []
+    for doc in build.of_kind("IngressRouteTCP"):
+        namespace = namespace_of(doc.obj)
+        route = f"{namespace}/{doc.obj.get('metadata', {}).get('name')}"
+        for rule in (doc.obj.get("spec") or {}).get("routes") or []:
+            for s in rule.get("services") or []:
+                if f"{namespace}/{s.get('serversTransport')}" not in proxying:
+                    warnings.append(
+                        f"TCP {route}: {s.get('namespace') or namespace}/{s.get('name')}:{s.get('port', '')} is not "
+                        "sent the client's address (no serversTransport with proxyProtocol); it sees the router as "
+                        "every client"
+                    )
+    return sorted(warnings)
+
+
 def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthSouth:
     """Measure the stated traffic path and egress of ``claims.yaml`` against the build's NetworkPolicies."""
     result = NorthSouth()
@@ -159,6 +193,7 @@ def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthS
         result.hostnames[host] = _host_problem(build, matrix, tunnel_pods, routers, entrypoints, services)
     for name, entrypoints, services in _tcp_routes(build):
         result.tcp_routes[name] = _host_problem(build, matrix, tunnel_pods, routers, entrypoints, services)
+    result.warnings += _unproxied_tcp_routes(build)
     declared_exits = set()
     for row in declared:
         sources = [p for p in pods if p.component == row.get("component") and not p.helm_test]
