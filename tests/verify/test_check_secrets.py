@@ -14,7 +14,7 @@ import yaml
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.verify.report import run_check
-from hearth.verify.secrets.plaintext import scan_text
+from hearth.verify.secrets.plaintext import LITERALS, TOKENS, scan_text
 
 PRIVATE_KEY = "-----BEGIN " + "RSA PRIVATE KEY-----"  # split so this file is not itself a finding
 
@@ -114,6 +114,31 @@ LEAKS = [
     ("gl.txt", "url: https://x/?t=glpat-" + "Ab3dEf6hIj9kLm2nOp5q", "GitLab token"),
     ("aws.ini", "aws_access_key_id=AKIA" + "QWERTYUIOPASDFGH", "AWS access key id"),
 ]
+# One sample per token format (split so that this file holds none whole): each must still be found once the
+# scan skips, per file, the patterns whose literal text (plaintext.LITERALS) the file lacks.
+TOKEN_SAMPLES = {
+    "private key": "-----BEGIN RSA " + "PRIVATE KEY-----",
+    "AWS access key id": "key=ASIA" + "QWERTYUIOPASDFGH",
+    "GitHub token": "gh: ghp_" + "A" * 36,
+    "GitLab token": "t: glpat-" + "Ab3dEf6hIj9kLm2nOp5q",
+    "Slack token": "hook: xoxb-" + "1234567890-abc",
+    "Vault token": "t: hvb." + "CAESIJ1x7Lq9Zk2m8RtW4pY6vN0aBcDe",
+    "JSON Web Token": "jwt: eyJ" + "hbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4",
+    "Google API key": "k: AIza" + "SyA1234567890abcdefghijklmnopqrstuv",
+    "Stripe live key": "k: sk_live_" + "0123456789abcdefghijklmn",
+}
+
+
+def test_every_token_format_has_a_literal_and_a_sample() -> None:
+    assert LITERALS.keys() == TOKENS.keys() == TOKEN_SAMPLES.keys()
+
+
+@pytest.mark.parametrize(("kind", "line"), TOKEN_SAMPLES.items(), ids=list(TOKEN_SAMPLES))
+def test_scan_finds_each_token_format(kind: str, line: str) -> None:
+    findings = scan_text("f.txt", f"# header\n{line}\nplain: text\n")
+    assert [(f.line, f.kind) for f in findings] == [(2, kind)]
+
+
 CLEAN = [
     "  password: {secret: gitlab-postgresql, key: password}",
     "  existingSecret: harbor-database",
