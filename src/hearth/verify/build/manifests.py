@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "SAFE_LOADER",
     "YAML_SUFFIXES",
     "Document",
     "ManifestError",
@@ -32,6 +33,8 @@ YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 _Base: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 _Base = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+SAFE_LOADER = _Base
+"""The safe loader, libyaml's where PyYAML has it (the pure-Python parser is many times slower on a large build)."""
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):

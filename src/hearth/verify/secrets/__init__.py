@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
 from hearth.verify.secrets.consumers import agent_reads, synced_reads
 from hearth.verify.secrets.named import named_secrets, synced_exceptions
@@ -30,7 +31,7 @@ def _values(build: Build) -> dict[str, tuple[str, Any]]:
     directory = build.root / "values"
     for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
         try:
-            data = yaml.safe_load(path.read_text())
+            data = yaml.load(path.read_text(), Loader=SAFE_LOADER)
         except (OSError, yaml.YAMLError):
             continue
         out[path.stem] = (namespaces.get(path.stem, ""), data)

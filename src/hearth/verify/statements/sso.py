@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
 from hearth.verify.statements.report import Statement
 
@@ -47,16 +48,16 @@ class _Ref:
         self.tag, self.value = tag, value
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(SAFE_LOADER):  # type: ignore[valid-type,misc]
     """Safe loading that keeps Authentik's blueprint tags as :class:`_Ref` instead of refusing them."""
 
 
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Ref:
+def _tagged(loader: Any, suffix: str, node: yaml.Node) -> _Ref:
     if isinstance(node, yaml.SequenceNode):
         return _Ref(suffix, loader.construct_sequence(node, deep=True))
     if isinstance(node, yaml.MappingNode):
         return _Ref(suffix, loader.construct_mapping(node, deep=True))
-    return _Ref(suffix, loader.construct_scalar(node))  # type: ignore[arg-type]
+    return _Ref(suffix, loader.construct_scalar(node))
 
 
 _Loader.add_multi_constructor("!", _tagged)

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
 from hearth.verify.statements.report import Statement
 
@@ -65,7 +66,7 @@ def _gateway_values(build: Build) -> set[str]:
     found: set[str] = set()
     for path in sorted(root.rglob("*.y*ml")) if root.is_dir() else []:
         try:
-            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER):
                 found.update(_scalars(doc))
         except yaml.YAMLError:
             continue
