@@ -68,8 +68,9 @@ def _clonable(text: str) -> bool:
     )
 
 
-def run(args: Sequence[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one ``hearth`` process (its own rusage, from wait4)."""
+def run(args: Sequence[str], cwd: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one ``hearth`` process (its own rusage,
+    from wait4). On a machine shared with other work the CPU seconds are the steadier figure."""
     start = time.perf_counter()
     process = subprocess.Popen([HEARTH, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
@@ -79,13 +80,17 @@ def run(args: Sequence[str], cwd: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     if process.returncode not in (0, 1):  # 1: the check found something, which is still a measured run
         raise SystemExit(f"hearth {' '.join(args)} failed ({process.returncode}): {errors[-2000:]}")
-    return seconds, usage.ru_maxrss // 1024
+    return seconds, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
-def median_run(args: Sequence[str], cwd: Path, runs: int) -> tuple[float, int]:
-    """Median wall seconds and the largest peak RSS (MiB) over ``runs`` runs."""
+def median_run(args: Sequence[str], cwd: Path, runs: int) -> tuple[float, int, float]:
+    """Median wall seconds, the largest peak RSS (MiB) and the median CPU seconds over ``runs`` runs."""
     results = [run(args, cwd) for _ in range(runs)]
-    return statistics.median(t for t, _ in results), max(m for _, m in results)
+    return (
+        statistics.median(t for t, _, _ in results),
+        max(m for _, m, _ in results),
+        statistics.median(c for _, _, c in results),
+    )
 
 
 def stages(catalog: Path) -> dict[str, float]:
@@ -137,7 +142,7 @@ def reach_at_scale(workdir: Path, pods: int = 5000, policies: int = 2000) -> tup
         kept.append(doc)
     path = workdir / "reach.yaml"
     path.write_text(yaml.safe_dump_all(kept, sort_keys=False), encoding="utf-8")
-    seconds, peak = run(["reach", str(path), "--allowed-only", "--output", "json"], workdir)
+    seconds, peak, _ = run(["reach", str(path), "--allowed-only", "--output", "json"], workdir)
     return seconds, peak, count
 
 
@@ -148,7 +153,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reach", action="store_true")
     args = parser.parse_args(argv)
-    print(f"machine: {os.cpu_count()} cpus, {os.uname().sysname} {os.uname().release}, python {sys.version.split()[0]}")
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(
+        f"machine: {os.cpu_count()} cpus, {memory:.0f} GiB, {os.uname().sysname} {os.uname().release}, "
+        f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}"
+    )
     with tempfile.TemporaryDirectory(prefix="hearth-scale-") as tmp:
         work = Path(tmp)
         subprocess.run([HEARTH, "init", str(work / "seed")], check=True, capture_output=True)
@@ -156,32 +165,45 @@ def main(argv: Sequence[str] | None = None) -> None:
         for size in args.sizes:
             target = work / f"n{size}"
             catalogs.append((f"n={size}", target, grow(work / "seed", target, size)))
-        header = f"{'catalog':>10} {'files':>6} {'validate':>9} {'render':>9} {'check':>9} {'build':>9} {'peak MiB':>9}"
+        header = (
+            f"{'catalog':>10} {'files':>6} {'validate':>9} {'render':>9} {'check':>9} {'build':>9} "
+            f"{'build cpu':>9} {'peak MiB':>9}"
+        )
         print(header)
         totals: list[tuple[int, float]] = []
+        cpu_totals: list[tuple[int, float]] = []
         for label, catalog, count in catalogs:
             build = work / f"build-{label}"
-            validate, v_peak = median_run(["validate", "--platform", str(catalog)], work, args.runs)
-            render, r_peak = median_run(
+            validate, v_peak, v_cpu = median_run(["validate", "--platform", str(catalog)], work, args.runs)
+            render, r_peak, r_cpu = median_run(
                 ["render", "--platform", str(catalog), "--out", str(build), "-q"], work, args.runs
             )
-            check, c_peak = median_run(["check", "--build", str(build)], work, args.runs)
+            check, c_peak, c_cpu = median_run(["check", "--build", str(build)], work, args.runs)
             whole = validate + render + check
+            cpu = v_cpu + r_cpu + c_cpu
             print(
-                f"{label:>10} {count:>6} {validate:>8.2f}s {render:>8.2f}s {check:>8.2f}s {whole:>8.2f}s "
+                f"{label:>10} {count:>6} {validate:>8.2f}s {render:>8.2f}s {check:>8.2f}s {whole:>8.2f}s {cpu:>8.2f}s "
                 f"{max(v_peak, r_peak, c_peak):>9}"
             )
             if label != "seed":
                 totals.append((count, whole))
+                cpu_totals.append((count, cpu))
         print("stages in one process (seconds):")
         for label, catalog, count in catalogs:
             figures = stages(catalog)
             print(f"{label:>10} {count:>6} " + " ".join(f"{k} {v:.2f}" for k, v in figures.items()))
-        for small, large in itertools.pairwise(totals):
-            ratio = large[1] / small[1]
+        for (small, large), (small_cpu, large_cpu) in zip(
+            itertools.pairwise(totals), itertools.pairwise(cpu_totals), strict=True
+        ):
             print(
-                f"growth {small[0]} -> {large[0]} components: x{ratio:.2f} time, exponent {exponent(small, large):.2f}"
+                f"growth {small[0]} -> {large[0]} components: x{large[1] / small[1]:.2f} time, exponent "
+                f"{exponent(small, large):.2f}; x{large_cpu[1] / small_cpu[1]:.2f} cpu, exponent "
+                f"{exponent(small_cpu, large_cpu):.2f}"
             )
+        if len(totals) > 1:
+            (n1, t1), (n2, t2) = totals[0], totals[-1]
+            print(f"t({n2})/t({n1}): x{t2 / t1:.2f} wall, x{cpu_totals[-1][1] / cpu_totals[0][1]:.2f} cpu")
+        print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if args.reach:
             seconds, peak, policies = reach_at_scale(work)
             print(
