@@ -84,7 +84,9 @@ LOGIN = ("username", "password")
 
 CAPABILITIES: dict[str, CapabilitySpec] = {
     "namespaces": CapabilitySpec("none", everyone_needs=True, locks_down_namespaces=True),
-    "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",)),
+    # The issuer's controller signs through the secrets provider's PKI (the Vault ClusterIssuer) without needing
+    # it: the secrets provider's listener certificate comes from this provider's bootstrap CA, so it is first.
+    "certificates": CapabilitySpec("none", crd_groups=("cert-manager.io",), reaches="secrets"),
     "metrics": CapabilitySpec("none", crd_groups=("monitoring.coreos.com",), contract_role="metrics-scraper"),
     # Backups of cluster state and volumes (Velero): its Schedules are objects of velero.io.
     "backups": CapabilitySpec("none", crd_groups=("velero.io",)),

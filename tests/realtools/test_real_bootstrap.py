@@ -69,7 +69,7 @@ def k8s_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _options(bao: RealBao, keys: Path, ca: Path) -> Options:
-    return Options(vault_address=bao.address, keys_file=keys, vault_token="", kubernetes_ca=ca)
+    return Options(vault_address=bao.address, vault_ca=bao.ca, keys_file=keys, vault_token="", kubernetes_ca=ca)
 
 
 def _statuses(results: list[StepResult]) -> dict[str, str]:
@@ -113,11 +113,11 @@ def test_keys_are_written_once_mode_0600_and_never_reported(configured: Any) -> 
 
 
 def _client(bao: RealBao, keys: Path, policy: str | None = None) -> hvac.Client:
-    root = hvac.Client(url=bao.address, token=json.loads(keys.read_text())["root_token"])
+    root = hvac.Client(url=bao.address, token=json.loads(keys.read_text())["root_token"], verify=str(bao.ca))
     if policy is None:
         return root
     token = root.auth.token.create(policies=[policy], no_default_policy=True, ttl="5m")["auth"]["client_token"]
-    return hvac.Client(url=bao.address, token=token)
+    return hvac.Client(url=bao.address, token=token, verify=str(bao.ca))
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,8 @@ def test_a_run_killed_after_any_step_converges(files: dict[str, str], k8s_ca: Pa
     keys = tmp_path / "keys.json"
     ports = (free_port(), free_port())
     template = tmp_path / "initialized"
-    with real_bao("shamir", ports=ports) as bao:
+    tls = tmp_path / "tls"  # one CA for every server below: the planned steps verify with it
+    with real_bao("shamir", ports=ports, tls_dir=tls) as bao:
         steps = plan_steps(SHAMIR, files, _options(bao, keys, k8s_ca))
         assert [r.status for r in run_steps(steps[:1])] == [Status.created]
         bao.proc.stop()
@@ -201,7 +202,7 @@ def test_a_run_killed_after_any_step_converges(files: dict[str, str], k8s_ca: Pa
         bao.start()
         _converges(bao, steps, steps[0].name)
     for index, step in enumerate(steps[1:], start=2):
-        with real_bao("shamir", data_from=template, ports=ports) as bao:
+        with real_bao("shamir", data_from=template, ports=ports, tls_dir=tls) as bao:
             killed = run_steps(steps[:index])
             assert killed[-1].status is Status.created and killed[0].status is Status.unchanged, (step.name, killed)
             _converges(bao, steps, step.name)

@@ -85,6 +85,7 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
         _admin_file(admins, "mysql", "root", ROOT_PW)
         options = Options(
             vault_address=bao.address,
+            vault_ca=bao.ca,
             keys_file=work / "keys.json",
             vault_token="",
             kubernetes_ca=ca,
@@ -98,7 +99,7 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
         first = bootstrap(SEED, files, options)
         second = bootstrap(SEED, files, options)
         token = json.loads((work / "keys.json").read_text())["root_token"]
-        yield hvac.Client(url=bao.address, token=token), pg, db, first, second, kv
+        yield hvac.Client(url=bao.address, token=token, verify=str(bao.ca)), pg, db, first, second, kv
 
 
 def _status(results: list[StepResult]) -> dict[str, str]:

@@ -85,13 +85,14 @@ def broker(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFac
     with real_bao("static") as bao, rabbitmq_server(management=True) as mq:
         options = Options(
             vault_address=bao.address,
+            vault_ca=bao.ca,
             keys_file=work / "keys.json",
             vault_token="",
             kubernetes_ca=kubernetes_ca(work),
             endpoints={"rabbitmq": f"{LOOPBACK}:{mq.management_port}"},
             admin_dir=admins,
         )
-        state = Broker(hvac.Client(url=bao.address), mq, options, files)
+        state = Broker(hvac.Client(url=bao.address, verify=str(bao.ca)), mq, options, files)
         state.runs.append(bootstrap(SEED, files, options))
         state.runs.append(bootstrap(SEED, files, options))
         token = json.loads((work / "keys.json").read_text())["root_token"]

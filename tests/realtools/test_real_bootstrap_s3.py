@@ -86,13 +86,14 @@ def store(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFact
     with real_bao("static") as bao, seaweed_server(iam_writes=True, volumes=64) as s3:
         options = Options(
             vault_address=bao.address,
+            vault_ca=bao.ca,
             keys_file=work / "keys.json",
             vault_token="",
             kubernetes_ca=kubernetes_ca(work),
             endpoints={"minio": f"{LOOPBACK}:{s3.port}"},
             admin_dir=admins,
         )
-        state = Store(hvac.Client(url=bao.address), s3, options, files)
+        state = Store(hvac.Client(url=bao.address, verify=str(bao.ca)), s3, options, files)
         state.runs.append(bootstrap(SEED, files, options))
         state.runs.append(bootstrap(SEED, files, options))
         assert (work / "keys.json").exists(), [(r.name, r.status, r.error) for r in state.runs[0]]

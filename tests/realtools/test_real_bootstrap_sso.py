@@ -48,7 +48,7 @@ class Run:
     def token(self, policy: str) -> hvac.Client:
         """A client whose token holds only the rendered policy ``policy``."""
         made = self.vault.auth.token.create(policies=[policy], no_default_policy=True, ttl="10m")
-        return hvac.Client(url=self.vault.url, token=made["auth"]["client_token"])
+        return hvac.Client(url=self.vault.url, token=made["auth"]["client_token"], verify=str(self.options.vault_ca))
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +59,13 @@ def sso(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactor
     work: Path = tmp_path_factory.mktemp("operator")
     with real_bao("static") as bao:
         options = Options(
-            vault_address=bao.address, keys_file=work / "keys.json", vault_token="", kubernetes_ca=kubernetes_ca(work)
+            vault_address=bao.address,
+            vault_ca=bao.ca,
+            keys_file=work / "keys.json",
+            vault_token="",
+            kubernetes_ca=kubernetes_ca(work),
         )
-        state = Run(hvac.Client(url=bao.address), options, files)
+        state = Run(hvac.Client(url=bao.address, verify=str(bao.ca)), options, files)
         state.runs.append(bootstrap(SEED, files, options))
         state.runs.append(bootstrap(SEED, files, options))
         state.vault.token = json.loads((work / "keys.json").read_text())["root_token"]

@@ -2,7 +2,7 @@
 
 Vault's sys/metrics endpoint needs a client token unless the listener sets ``telemetry { unauthenticated_metrics_access
 = true }``, and refuses the Prometheus format while ``telemetry.prometheus_retention_time`` is zero (its default);
-vault-helm 0.34.1 leaves both commented out in ``server.standalone.config``.
+vault-helm 0.34.1 leaves both commented out in its configs; hearth renders ``server.ha.raft.config`` with both.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def test_vault_config_serves_the_metrics_its_pod_monitor_scrapes() -> None:
         m for m in platform.charts["vault"].manifests if m["kind"] == "PodMonitor" and m["metadata"]["name"] == "vault"
     ]
     assert [e["path"] for m in monitors for e in m["spec"]["podMetricsEndpoints"]] == ["/v1/sys/metrics"]
-    config = platform.upstream["vault"].values["server"]["standalone"]["config"]
+    config = platform.upstream["vault"].values["server"]["ha"]["raft"]["config"]
     listener = re.search(r'listener "tcp" \{(.*?)\n\}', config, re.S)
     assert listener is not None
     assert re.search(r'telemetry \{\s*unauthenticated_metrics_access = "true"\s*\}', listener.group(1))

@@ -34,6 +34,7 @@ class Options:
     """Where the bootstrap reaches and what the operator supplies (paths only: secrets stay in files or env)."""
 
     vault_address: str | None = None
+    vault_ca: Path | None = None
     keys_file: Path | None = None
     vault_token: str | None = None
     kubernetes_ca: Path | None = None
@@ -58,7 +59,9 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     server, _ = build.cluster_issuer()
     address = options.vault_address or os.environ.get("VAULT_ADDR") or os.environ.get("BAO_ADDR") or server
     token = options.vault_token if options.vault_token is not None else os.environ.get("VAULT_TOKEN")
-    vault = Vault(address=address, keys_file=options.keys_file, token=token or None)
+    ca_file = options.vault_ca or os.environ.get("VAULT_CACERT") or os.environ.get("BAO_CACERT")
+    vault_ca = Path(ca_file) if ca_file else None
+    vault = Vault(address=address, keys_file=options.keys_file, token=token or None, ca=vault_ca)
     ca = options.kubernetes_ca.read_text() if options.kubernetes_ca is not None else None
     operator = Operator(vault, options.endpoints, options.admin_dir)
     databases = database_steps(vault, build, operator)

@@ -89,10 +89,18 @@ class Vault:
     keys_file: Path | None
     token: str | None = None
     timeout: float = 10.0
+    ca: Path | None = None
+    """The CA (PEM) an https Vault's certificate is verified with (the platform's bootstrap CA: the ``ca.crt`` of
+    Secret ``vault-ca``); None: the system's trust store. Verification is never switched off."""
     client: hvac.Client = field(init=False)
 
+    @property
+    def verify(self) -> str | bool:
+        """What requests verifies TLS with: the CA file, else the system's trust store."""
+        return str(self.ca) if self.ca is not None else True
+
     def __post_init__(self) -> None:
-        self.client = hvac.Client(url=self.address, timeout=self.timeout)
+        self.client = hvac.Client(url=self.address, timeout=self.timeout, verify=self.verify)
 
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
         """``fn()``, its Vault or connection errors turned into a StepError naming ``what`` and the endpoint."""
@@ -111,7 +119,8 @@ class Vault:
         code = 0
         while time.monotonic() < deadline:
             try:
-                code = requests.get(f"{self.address}/v1/sys/health", timeout=self.timeout).status_code
+                answer = requests.get(f"{self.address}/v1/sys/health", timeout=self.timeout, verify=self.verify)
+                code = answer.status_code
             except requests.RequestException:
                 code = 0
             if code == 200:

@@ -263,8 +263,8 @@ def wires(provider: Component, consumer: Component) -> bool:
     """Whether a need on ``provider`` means more than order: a flow to or from it, or use of what it installs."""
     for provide in provider.provides:
         spec = CAPABILITIES[provide.capability]
-        if spec.direction == "none" and spec.reaches is None:
-            return True
+        if spec.direction == "none" and (spec.reaches is None or spec.crd_groups):
+            return True  # use of what it installs (its CRDs), or ordering a capability means by itself
         if spec.direction == "to-provider" and provide.port is not None:
             return True
         if spec.direction == "from-provider" and consumer.web is not None:

@@ -365,6 +365,22 @@ class Backup(Strict):
         return self
 
 
+class ListenerTls(Strict):
+    """TLS on a component's own listener, from a certificate of the platform's bootstrap CA.
+
+    The bootstrap CA is cert-manager's ``selfSigned`` -> ``ca`` issuer chain (``hearth.render.bootstrap_tls``),
+    for a listener that must serve TLS before the platform's own PKI can sign: Vault's, since the Vault
+    ClusterIssuer needs Vault running. Consumers of the component trust the bootstrap CA.
+    """
+
+    secret: Name
+    """the Secret cert-manager writes the certificate into (tls.crt, tls.key, ca.crt), which the chart mounts."""
+    ports: list[PortName] = Field(min_length=1, description="the ports the listener serves TLS on")
+    names: list[str] = Field(default=[], description="DNS names beyond the pods' Services (peers, wildcards)")
+    reason: str = Field(min_length=20)
+    """why the listener's certificate comes from the bootstrap CA: the order that makes it necessary."""
+
+
 class Component(Strict):
     """One service of the platform, as the user states it."""
 
@@ -425,6 +441,7 @@ class Component(Strict):
     backup: Backup | None = None
     """how its data is backed up (none: no stated backup)."""
     secrets_init: SecretsInit | None = Field(default=None, description="a secrets provider's init and unseal facts")
+    listener_tls: ListenerTls | None = Field(default=None, description="TLS on its listener from the bootstrap CA")
     credentials: list[Credential] = Field(
         default=[], description="how it takes each credential from Vault (hearth.catalog.credentials)"
     )

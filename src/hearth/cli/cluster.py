@@ -41,6 +41,12 @@ def bootstrap(
     vault_addr: Annotated[
         str | None, typer.Option("--vault-addr", help="Vault address (default VAULT_ADDR, else the build's issuer).")
     ] = None,
+    vault_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--vault-ca", help="CA (PEM) to verify Vault's TLS with (default VAULT_CACERT): the bootstrap CA."
+        ),
+    ] = None,
     kubernetes_ca: Annotated[
         Path | None,
         typer.Option("--kubernetes-ca", help="API server CA (PEM) for a Vault outside the cluster."),
@@ -70,7 +76,9 @@ def bootstrap(
     from hearth.commands.bootstrap import BootstrapArgs, bootstrap_command
     from hearth.commands.terminal import voice
 
-    args = BootstrapArgs(only, dry_run, keys_file, vault_addr, kubernetes_ca, endpoint or [], admin_dir, kubeconfig)
+    args = BootstrapArgs(
+        only, dry_run, keys_file, vault_addr, kubernetes_ca, endpoint or [], admin_dir, kubeconfig, vault_ca
+    )
     bootstrap_command(platform, build, args, voice(quiet, verbose), json_output=output is Format.json)
 
 

@@ -75,6 +75,7 @@ class BootstrapArgs:
     endpoints: list[str]
     admin_dir: Path | None
     kubeconfig: Path | None
+    vault_ca: Path | None = None
 
 
 def bootstrap_command(
@@ -98,6 +99,7 @@ def bootstrap_command(
         files = build_files(catalog, build)
         options = bootstrap_lib.Options(
             vault_address=args.vault_addr,
+            vault_ca=args.vault_ca,
             keys_file=args.keys_file,
             kubernetes_ca=args.kubernetes_ca,
             endpoints=dict(endpoint_option(e) for e in args.endpoints),

@@ -226,12 +226,15 @@ class ProviderHealthy(Gate):
     port: int
     path: str
     accept: tuple[int, ...] = (200, 429)
+    scheme: str = "http"
+    """``https`` for a TLS listener: the service proxy's ``https:<service>:<port>`` form."""
 
     def describe(self) -> str:
         return f"{self.provider} healthy ({self.service}.{self.namespace}:{self.port}{self.path})"
 
     def check(self, ctx: GateContext) -> Verdict:
-        status, body = ctx.kube.service_get(self.namespace, self.service, self.port, self.path)
+        service = self.service if self.scheme == "http" else f"{self.scheme}:{self.service}"
+        status, body = ctx.kube.service_get(self.namespace, service, self.port, self.path)
         if status in self.accept:
             return PASSED
         meaning = {501: "not initialized: run hearth bootstrap", 503: "sealed: run hearth bootstrap"}.get(status, "")
@@ -344,7 +347,8 @@ def plan_gates(resolved: Resolved, build: Build, with_tests: bool = False) -> di
                 pod = next((p for p in resolved.pods_of(need) if port in p.ports), None)
                 if pod is not None:
                     number = pod.service_port(port)
-                    before.append(ProviderHealthy(need, pod.namespace, pod.service, number, health.path))
+                    scheme = health.scheme.lower()
+                    before.append(ProviderHealthy(need, pod.namespace, pod.service, number, health.path, scheme=scheme))
             before.append(BootstrapMarker(need))
             for release in build.of_component(name):
                 gates[release.key].before += before

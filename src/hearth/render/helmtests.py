@@ -25,6 +25,7 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
 from hearth.contract import COMPONENT, CONNECTS_TO, HELM_TEST
 from hearth.protocols import NC_IMAGE
+from hearth.render.bootstrap_tls import CA_KEY, serves_tls, trust_secret
 from hearth.render.defaults import metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
 from hearth.render.network import POLICY_LABELS, network_policy, peer_selector
@@ -46,6 +47,11 @@ class Probe:
     port: Port
     image: str
     command: list[str]
+    ca_secret: str | None = None
+    """A Secret whose ``ca.crt`` verifies the port's TLS (the bootstrap CA's copy), mounted at :data:`CA_DIR`."""
+
+
+CA_DIR = "/etc/hearth-ca"
 
 
 def _exec_probe(resolved: Resolved, component: Component) -> Probe | None:
@@ -94,8 +100,13 @@ def probe(resolved: Resolved, component: Component) -> Probe | None:
         return Probe(pod, port, NC_IMAGE, ["nc", "-z", "-w", "5", host, str(pod.service_port(port))])
     scheme = health.scheme.lower()
     command = ["curl", "-fsS", "--max-time", "10", "-o", "/dev/null"]
-    command += ["--insecure"] if scheme == "https" else []
-    return Probe(pod, port, CURL_IMAGE, [*command, f"{scheme}://{host}:{pod.service_port(port)}{health.path}"])
+    ca_secret = trust_secret(component) if serves_tls(component, health.port) else None
+    if ca_secret is not None:
+        command += ["--cacert", f"{CA_DIR}/{CA_KEY}"]
+    elif scheme == "https":
+        command += ["--insecure"]
+    url = f"{scheme}://{host}:{pod.service_port(port)}{health.path}"
+    return Probe(pod, port, CURL_IMAGE, [*command, url], ca_secret)
 
 
 def _test_pod(component: Component, found: Probe) -> Manifest:
@@ -121,6 +132,12 @@ def _test_pod(component: Component, found: Probe) -> Manifest:
         "securityContext": restricted_container(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}]
+    if found.ca_secret is not None:
+        container["volumeMounts"].append({"name": "ca", "mountPath": CA_DIR, "readOnly": True})
+        volumes.append(
+            {"name": "ca", "secret": {"secretName": found.ca_secret, "items": [{"key": CA_KEY, "path": CA_KEY}]}}
+        )
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -131,7 +148,7 @@ def _test_pod(component: Component, found: Probe) -> Manifest:
             "enableServiceLinks": False,
             "securityContext": restricted_pod(uid, gid=uid),
             "containers": [container],
-            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+            "volumes": volumes,
         },
     }
 

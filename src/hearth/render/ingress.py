@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
+from hearth.render.bootstrap_tls import serves_tls, trust_secret
 from hearth.render.model import Manifest
 from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels, tcp_entrypoint
 
@@ -101,6 +102,8 @@ def ingress_route(resolved: Resolved, component: Component, middleware: Manifest
     pod, port = target
     service: dict[str, Any] = {"kind": "Service", "name": pod.service, "namespace": pod.namespace}
     service["port"] = pod.service_port(port)
+    if serves_tls(component, component.web.port):
+        service |= {"scheme": "https", "serversTransport": backend_transport_name(component)}
     if component.web.internal_service is not None:
         service = {"kind": "TraefikService", "name": component.web.internal_service}
     route: dict[str, Any] = {"kind": "Rule", "match": f"Host(`{host}`)", "services": [service]}
@@ -171,9 +174,35 @@ def tcp_routes(resolved: Resolved, component: Component) -> list[Manifest]:
     return [proxy_transport(component), *out] if proxied else out
 
 
+def backend_transport_name(component: Component) -> str:
+    """The ServersTransport Traefik reaches a TLS backend through: ``<component>-backend``."""
+    return f"{component.name}-backend"
+
+
+def backend_transport(resolved: Resolved, component: Component) -> Manifest | None:
+    """A ServersTransport verifying the web port's TLS with the bootstrap CA (Traefik v3 ``rootCAs``) when the
+    component's listener serves TLS from it, under a name its certificate carries; None otherwise."""
+    target = pod_with_port(resolved, component, component.web.port) if component.web else None
+    if component.web is None or target is None or not serves_tls(component, component.web.port):
+        return None
+    pod = target[0]
+    return {
+        "apiVersion": TRAEFIK_API,
+        "kind": "ServersTransport",
+        "metadata": {
+            "name": backend_transport_name(component),
+            "namespace": component.namespace,
+            "labels": _labels(component),
+        },
+        "spec": {"serverName": f"{pod.service}.{pod.namespace}.svc", "rootCAs": [{"secret": trust_secret(component)}]},
+    }
+
+
 def render_ingress(resolved: Resolved, component: Component) -> list[Manifest]:
-    """The IngressRoute (and forward-auth Middleware) of a web component, and its raw TCP routes."""
+    """The IngressRoute (and forward-auth Middleware, and a TLS backend's ServersTransport) of a web component,
+    and its raw TCP routes."""
     middleware = forward_auth_middleware(resolved, component)
     route = ingress_route(resolved, component, middleware)
-    routes = [m for m in (middleware, route) if m is not None] if route is not None else []
+    transport = backend_transport(resolved, component) if route is not None else None
+    routes = [m for m in (middleware, transport, route) if m is not None] if route is not None else []
     return routes + tcp_routes(resolved, component)

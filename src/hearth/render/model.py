@@ -46,13 +46,16 @@ class UpstreamRelease:
 class RenderedPlatform:
     """Everything ``hearth render`` writes, as objects.
 
-    ``charts`` and ``upstream`` are keyed by component name; ``cluster`` holds descriptions of what the cluster
+    ``charts`` and ``upstream`` are keyed by component name, as is ``bootstrap``: the chart a component's own
+    release waits for because its pods cannot start without it (a listener certificate from the bootstrap CA,
+    ``hearth.render.bootstrap_tls``); ``cluster`` holds descriptions of what the cluster
     itself or upstream charts run (see docs/manifest-contract.md); ``files`` holds any other file by its path
     relative to the output directory (helmfile.yaml, Vault policies, Ansible inventory...).
     """
 
     charts: dict[str, ChartRender] = field(default_factory=dict)
     upstream: dict[str, UpstreamRelease] = field(default_factory=dict)
+    bootstrap: dict[str, ChartRender] = field(default_factory=dict)
     cluster: dict[str, list[Manifest]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
@@ -61,4 +64,6 @@ class RenderedPlatform:
         out: list[Manifest] = []
         for name in sorted(self.charts):
             out += self.charts[name].manifests + self.charts[name].tests
+        for name in sorted(self.bootstrap):
+            out += self.bootstrap[name].manifests
         return out

@@ -29,6 +29,7 @@ import yaml
 
 from hearth.catalog.models import Component
 from hearth.contract import HEARTH_LABELS
+from hearth.render.bootstrap_tls import CA_KEY, serves_tls, trust_secret
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
 from hearth.resolve import Pod, Resolved, providers, selector_labels, standard_labels
@@ -42,12 +43,22 @@ RULES_FILE = "prometheus/rules.yaml"
 
 
 def _endpoint(resolved: Resolved, pod: Pod) -> dict[str, Any]:
+    """Path, interval and scheme of a scrape; https verified with the bootstrap CA's copy in the pod's namespace
+    (and the name the certificate carries) where the pod's listener serves TLS from it."""
     assert pod.metrics is not None
-    return {
+    endpoint: dict[str, Any] = {
         "path": pod.metrics.path,
         "interval": resolved.catalog.platform.scrape_interval,
         "scheme": "http",
     }
+    component = resolved.component(pod.component)
+    if serves_tls(component, pod.metrics.port):
+        endpoint["scheme"] = "https"
+        endpoint["tlsConfig"] = {
+            "ca": {"secret": {"name": trust_secret(component), "key": CA_KEY}},
+            "serverName": f"{pod.service}.{pod.namespace}.svc",
+        }
+    return endpoint
 
 
 def _service_monitor(resolved: Resolved, component: Component, pod: Pod) -> Manifest:

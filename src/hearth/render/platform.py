@@ -14,6 +14,7 @@ from hearth.provision import render_ansible
 from hearth.render.alerting import render_alertmanager_file, with_alerting
 from hearth.render.app_settings import render_app_settings
 from hearth.render.backup import backup_vault_files, render_component_backup, with_backup_store
+from hearth.render.bootstrap_tls import render_bootstrap_tls
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
 from hearth.render.dashboards import with_dashboards
@@ -32,6 +33,7 @@ from hearth.render.secrets import vault_policy, vault_role
 from hearth.render.sso import render_blueprints
 from hearth.render.sso_wiring import with_sso_blueprints
 from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
+from hearth.render.vault_server import with_raft_storage
 from hearth.render.workload import pod_disruption_budget, render_workload
 from hearth.resolve import Resolved
 
@@ -169,6 +171,7 @@ ValueWiring = Callable[[Resolved, Component, dict[str, Any]], dict[str, Any]]
 """Adds to an upstream chart's catalog values what follows from the platform (its providers, its alerts)."""
 
 VALUE_WIRINGS: list[ValueWiring] = [
+    with_raft_storage,
     with_alerting,
     with_dashboards,
     with_log_collector,
@@ -193,6 +196,9 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
     out.cluster["kube-system"] = render_kube_system(resolved)
     for name, component in sorted(resolved.catalog.components.items()):
         out.charts[name] = render_component(resolved, component)
+        early = render_bootstrap_tls(resolved, component)
+        if early is not None:
+            out.bootstrap[name] = early
         chart = component.install.chart
         if chart is not None:
             out.upstream[name] = UpstreamRelease(

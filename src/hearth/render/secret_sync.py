@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.catalog.models import Component
+from hearth.render.bootstrap_tls import CA_KEY, trust_secret
 from hearth.render.credentials import Source, go_value, literal, source_of
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.render.secrets import secret_paths
+from hearth.render.secrets import secret_paths, vault_url
 from hearth.resolve import Resolved, provider_endpoint, standard_labels
 
 API = "external-secrets.io/v1"
@@ -46,9 +47,8 @@ def synced(component: Component) -> bool:
 
 def _vault_provider(resolved: Resolved, component: Component) -> dict[str, Any]:
     endpoint = provider_endpoint(resolved, "secrets")
-    server = f"http://{endpoint.host}:{endpoint.port.port}" if endpoint is not None else ""
-    return {
-        "server": server,
+    provider: dict[str, Any] = {
+        "server": vault_url(resolved) or "",
         "auth": {
             "kubernetes": {
                 "mountPath": KUBERNETES_AUTH_MOUNT,
@@ -57,6 +57,10 @@ def _vault_provider(resolved: Resolved, component: Component) -> dict[str, Any]:
             }
         },
     }
+    if endpoint is not None and endpoint.component.listener_tls is not None:
+        # The bootstrap CA's copy in the store's namespace (external-secrets VaultProvider.caProvider).
+        provider["caProvider"] = {"type": "Secret", "name": trust_secret(endpoint.component), "key": CA_KEY}
+    return provider
 
 
 def _external_secret(component: Component, name: str, source: Source, variables: dict[str, str]) -> Manifest:

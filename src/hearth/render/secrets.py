@@ -12,11 +12,14 @@ from typing import Any
 
 from hearth.capabilities import CAPABILITIES, LOGIN
 from hearth.catalog.models import Component
+from hearth.render.bootstrap_tls import CA_KEY, trust_secret
 from hearth.render.credentials import Delivered, deliver, source_of
 from hearth.resolve import Grant, Resolved, provider_endpoint
 
 INJECT = "vault.hashicorp.com"
 TOKEN_VOLUME = "vault-token"
+AGENT_TLS_DIR = "/vault/tls"
+"""Where the injector mounts the ``tls-secret`` Secret in the agent containers (vault-k8s agent/annotations.go)."""
 
 
 def needs_vault(resolved: Resolved, component: Component) -> bool:
@@ -77,16 +80,32 @@ def env_file_template(path: str) -> str:
     )
 
 
+def vault_url(resolved: Resolved) -> str | None:
+    """The URL of the provider of ``secrets``: https when its listener serves TLS from the bootstrap CA."""
+    endpoint = provider_endpoint(resolved, "secrets")
+    if endpoint is None:
+        return None
+    scheme = "https" if endpoint.component.listener_tls is not None else "http"
+    return f"{scheme}://{endpoint.host}:{endpoint.port.port}"
+
+
 def vault_address(resolved: Resolved) -> dict[str, str]:
-    """``vault.hashicorp.com/service``: the Vault the agent talks to, from the provider of ``secrets``.
+    """``vault.hashicorp.com/service``: the Vault the agent talks to, from the provider of ``secrets``; with TLS,
+    the CA it verifies Vault with (``tls-secret``: the bootstrap CA's copy in the pod's namespace, mounted at
+    ``/vault/tls``; ``ca-cert``: its ``ca.crt``), never ``tls-skip-verify``.
 
     The injector would otherwise use its own default address; stating it on the pod keeps the agent's Vault and
     the NetworkPolicy's egress the same endpoint.
     """
+    url = vault_url(resolved)
     endpoint = provider_endpoint(resolved, "secrets")
-    if endpoint is None:
+    if url is None or endpoint is None:
         return {}
-    return {f"{INJECT}/service": f"http://{endpoint.host}:{endpoint.port.port}"}
+    out = {f"{INJECT}/service": url}
+    if endpoint.component.listener_tls is not None:
+        out[f"{INJECT}/tls-secret"] = trust_secret(endpoint.component)
+        out[f"{INJECT}/ca-cert"] = f"{AGENT_TLS_DIR}/{CA_KEY}"
+    return out
 
 
 def vault_injection(resolved: Resolved, component: Component) -> tuple[dict[str, str], list[dict[str, Any]]]:

@@ -18,9 +18,11 @@ import json
 
 from hearth.catalog.models import Component
 from hearth.contract import HEARTH_LABELS
+from hearth.render.bootstrap_tls import CA_KEY, trust_secret
 from hearth.render.defaults import metadata
 from hearth.render.ingress import fqdn, tls_secret_name
 from hearth.render.model import Manifest
+from hearth.render.secrets import vault_url
 from hearth.resolve import Resolved, provider_endpoint, providers, standard_labels
 
 CERT_MANAGER_API = "cert-manager.io/v1"
@@ -104,7 +106,8 @@ def render_cluster_issuer(resolved: Resolved, component: Component) -> list[Mani
             "metadata": metadata(ISSUER_NAME, None, labels),
             "spec": {
                 "vault": {
-                    "server": f"http://{vault.host}:{vault.port.port}",
+                    "server": vault_url(resolved),
+                    **_ca_bundle(vault.component),
                     "path": pki_sign_path(resolved),
                     "auth": {
                         "kubernetes": {
@@ -117,6 +120,14 @@ def render_cluster_issuer(resolved: Resolved, component: Component) -> list[Mani
             },
         },
     ]
+
+
+def _ca_bundle(vault: Component) -> dict[str, object]:
+    """``caBundleSecretRef``: the bootstrap CA's copy in cert-manager's namespace (the cluster resource namespace a
+    ClusterIssuer reads Secrets from), when Vault's listener serves TLS from it."""
+    if vault.listener_tls is None:
+        return {}
+    return {"caBundleSecretRef": {"name": trust_secret(vault), "key": CA_KEY}}
 
 
 def pki_policy(resolved: Resolved) -> str:

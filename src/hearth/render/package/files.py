@@ -317,7 +317,9 @@ def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[di
     """One release per component (two for an upstream chart: the chart and its ``-hearth`` companion).
 
     An upstream release needs what its component needs; its companion needs the upstream release; a chart
-    hearth renders needs what its component needs. Any chart also waits for the releases installing the CRDs of
+    hearth renders needs what its component needs. A component's bootstrap chart (``RenderedPlatform.bootstrap``:
+    Vault's listener certificate from the bootstrap CA) needs what the component needs, and the component's own
+    release needs it. Any chart also waits for the releases installing the CRDs of
     the objects it holds. A dependent then waits for a need's companion (so the need's NetworkPolicies admit it)
     wherever that adds no cycle: a companion holding a Certificate waits for cert-manager, which may itself need
     the component. Order: deploy wave of the release, then namespace/name.
@@ -331,6 +333,15 @@ def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[di
         targets = {_release_key(rendered, resolved, n) for n in needs}
         wants_companion += [(name, n) for n in needs]
         labels = _labels(rendered, resolved, name)
+        early = rendered.bootstrap.get(name)
+        if early is not None:
+            # Released before the component's own release, which cannot start without it (a listener
+            # certificate): it needs the component's needs and what installs the CRDs of its objects.
+            key = f"{early.namespace}/{early.name}"
+            releases[key] = {"name": early.name, "namespace": early.namespace, "chart": f"./charts/{early.name}"}
+            releases[key]["labels"] = labels
+            edges[key] = (targets | crd_needs(rendered, resolved, early, crd_groups)) - {key}
+            targets = targets | {key}
         upstream = rendered.upstream.get(name)
         if upstream is not None:
             key = f"{upstream.namespace}/{name}"
@@ -401,6 +412,11 @@ def package(rendered: RenderedPlatform, resolved: Resolved) -> dict[str, str]:
         for path, text in chart_texts.items():
             add(path, text)
         add(f"manifests/{name}.yaml", manifests_text)
+    for chart in sorted(rendered.bootstrap.values(), key=lambda c: c.name):
+        chart_texts, manifests_text = package_chart(chart)
+        for path, text in chart_texts.items():
+            add(path, text)
+        add(f"manifests/{chart.name}.yaml", manifests_text)
     for name, release in sorted(rendered.upstream.items()):
         add(f"values/{name}.yaml", dump_yaml(release.values))
     add("helmfile.yaml", helmfile_yaml(rendered, resolved))

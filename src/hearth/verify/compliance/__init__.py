@@ -140,9 +140,14 @@ def _aggregate(cells: Sequence[FeatureStatus]) -> FeatureStatus:
 
 def _chart(chart: ChartInfo, build: Build) -> ChartResult | None:
     docs = build.by_component_file.get(chart.component, [])
-    pods = list(build.pods_in_file(f"manifests/{chart.component}.yaml"))
-    if chart.upstream:
-        pods += build.stand_ins_of(chart.component)
+    if chart.name not in (chart.component, f"{chart.component}-hearth"):
+        # A further chart of the component (its bootstrap TLS chart, released before it): judged by what it
+        # holds itself, in manifests/<chart>.yaml, not by the component's pods.
+        pods = list(build.pods_in_file(f"manifests/{chart.name}.yaml"))
+    else:
+        pods = list(build.pods_in_file(f"manifests/{chart.component}.yaml"))
+        if chart.upstream:
+            pods += build.stand_ins_of(chart.component)
     workloads = [p for p in pods if not p.helm_test]
     if not workloads:
         return None
