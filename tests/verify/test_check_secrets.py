@@ -160,3 +160,65 @@ def test_scan_finds_each_leak(rel: str, line: str, kind: str) -> None:
 @pytest.mark.parametrize("line", CLEAN)
 def test_scan_keeps_references_and_names(line: str) -> None:
     assert scan_text("x.yaml", line) == []
+
+
+def test_seed_vault_runs_raft_behind_a_tls_listener(seed_build: Path) -> None:
+    (server,) = run_check(seed_build).section("secrets").servers
+    assert (server.release, server.mode, server.storage, server.tls, server.problems) == (
+        "vault",
+        "ha-raft",
+        "raft",
+        True,
+        [],
+    )
+
+
+FILE_BACKEND = 'listener "tcp" {\n  tls_cert_file = "/t/tls.crt"\n}\nstorage "file" {\n  path = "/vault/data"\n}\n'
+PLAIN_LISTENER = 'listener "tcp" {\n  tls_disable = 1\n}\nstorage "raft" {\n  path = "/vault/data"\n}\n'
+
+
+def _standalone(config: str | None) -> object:
+    """An edit of Vault's values: HA off, the standalone config set (None: the chart's default, file storage)."""
+
+    def edit(values: dict[str, object]) -> None:
+        server = values["server"]
+        assert isinstance(server, dict)
+        server["ha"] = {"enabled": False}
+        server["standalone"] = {"enabled": True, **({"config": config} if config is not None else {})}
+
+    return edit
+
+
+def _raft_config(old: str, new: str) -> object:
+    def edit(values: dict[str, object]) -> None:
+        raft = values["server"]["ha"]["raft"]  # type: ignore[index]
+        raft["config"] = raft["config"].replace(old, new)
+
+    return edit
+
+
+def _chart_tls_off(values: dict[str, object]) -> None:
+    values["global"]["tlsDisable"] = True  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (_standalone(FILE_BACKEND), "storage is 'file' (standalone config), not integrated storage (raft)"),
+        (_standalone(None), "storage is 'file' (standalone config)"),
+        (_standalone(PLAIN_LISTENER), "the listener sets tls_disable"),
+        (_raft_config('  tls_cert_file = "/vault/userconfig/vault-server-tls/tls.crt"\n', ""), "no tls_cert_file"),
+        (_raft_config('storage "raft"', 'storage "consul"'), "storage is 'consul' (ha-raft config)"),
+        (_chart_tls_off, "global.tlsDisable is not false"),
+    ],
+)
+def test_a_vault_off_raft_or_off_tls_fails(seed_build: Path, tmp_path: Path, edit: object, problem: str) -> None:
+    build = _copy(seed_build, tmp_path)
+    path = build / "values" / "vault.yaml"
+    values = yaml.safe_load(path.read_text())
+    edit(values)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(values))
+    report = run_check(build)
+    (server,) = report.section("secrets").servers
+    assert any(problem in p for p in server.problems), server.problems
+    assert any(f.subject == "Vault server vault" for f in report.findings() if f.section == "secrets")

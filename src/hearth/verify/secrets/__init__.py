@@ -1,5 +1,6 @@
 """Secrets: every Vault path a pod or a synced Secret reads is served, every Secret a chart or pod names is
-created, and no plaintext credential is anywhere in the build (read from the rendered files only).
+created, no plaintext credential is anywhere in the build, and Vault itself runs integrated storage (raft) behind
+a TLS listener (:mod:`~hearth.verify.secrets.server`), all read from the rendered files only.
 
 Vault's side comes from ``vault/`` and ``grants/`` (:mod:`~hearth.verify.secrets.vault`), the readers from the
 manifests and the upstream charts' values (:mod:`~hearth.verify.secrets.consumers`), the named Secrets from the
@@ -19,6 +20,7 @@ from hearth.verify.secrets.consumers import agent_reads, synced_reads
 from hearth.verify.secrets.named import named_secrets, synced_exceptions
 from hearth.verify.secrets.plaintext import scan_build
 from hearth.verify.secrets.report import Secrets
+from hearth.verify.secrets.server import vault_servers
 from hearth.verify.secrets.vault import read_vault_side
 
 __all__ = ["Secrets", "audit_secrets"]
@@ -49,6 +51,7 @@ def audit_secrets(build: Build) -> Secrets:
         synced=synced_exceptions(build),
         files_scanned=files,
         plaintext=findings,
+        servers=vault_servers(values, {r.name: r.chart for r in build.releases if not r.local}),
     )
     operator = sorted({r.path for r in section.reads if r.server == "operator" and not r.problem})
     if operator:

@@ -15,12 +15,14 @@ from hearth.verify.findings import Finding as Finding_
 from hearth.verify.secrets.consumers import Read
 from hearth.verify.secrets.named import NamedSecret
 from hearth.verify.secrets.plaintext import Finding
+from hearth.verify.secrets.server import VaultServer
 
 
 @dataclass
 class Secrets:
     """Section 8 of ``hearth check``: fails on a Vault read nothing serves (or no role grants), a named Secret
-    nothing creates, or a plaintext credential in the build."""
+    nothing creates, a plaintext credential in the build, or a Vault server without raft storage or without TLS
+    on its listener."""
 
     reads: list[Read] = field(default_factory=list)
     named: list[NamedSecret] = field(default_factory=list)
@@ -28,6 +30,7 @@ class Secrets:
     files_scanned: int = 0
     plaintext: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    servers: list[VaultServer] = field(default_factory=list)
 
     @property
     def unserved(self) -> list[Read]:
@@ -41,8 +44,8 @@ class Secrets:
 
     @property
     def failed(self) -> bool:
-        """Any unserved read, missing Secret or plaintext credential."""
-        return bool(self.unserved or self.missing or self.plaintext)
+        """Any unserved read, missing Secret, plaintext credential, or Vault server off raft or TLS."""
+        return bool(self.unserved or self.missing or self.plaintext or any(s.problems for s in self.servers))
 
     def summary(self) -> str:
         """One line."""
@@ -52,7 +55,13 @@ class Secrets:
             f"{len(self.reads)} Vault reads, {len(self.unserved)} unserved ({logins} database logins, "
             f"{served['grant']} written by grants, {served['operator']} operator KV); {len(self.named)} named "
             f"Secrets, {len(self.missing)} created by nothing; {len(self.synced)} synced from Vault (exception); "
-            f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files"
+            f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files; "
+            + (
+                "Vault: "
+                + ", ".join(f"{s.release} {s.storage}{' + TLS' if s.tls else ', no TLS'}" for s in self.servers)
+                if self.servers
+                else "no Vault server"
+            )
         )
 
     def to_json(self) -> dict[str, object]:
@@ -71,6 +80,7 @@ class Secrets:
             },
             "files_scanned": self.files_scanned,
             "plaintext": [f.to_json() for f in self.plaintext],
+            "vault_servers": [s.to_json() for s in self.servers],
             "notes": self.notes,
         }
 
@@ -124,6 +134,17 @@ def secrets_findings(section: Any) -> list[Finding_]:
             "move it into Vault and render a reference to it",
         )
         for f in section.plaintext
+    ]
+    out += [
+        Finding_(
+            FAIL,
+            "secrets",
+            f"Vault server {s.release}",
+            problem,
+            "run integrated storage (server.ha.raft) behind a TLS listener (listener_tls: the bootstrap CA)",
+        )
+        for s in section.servers
+        for problem in s.problems
     ]
     out += [
         Finding_(WARN, "secrets", "KV entries", note, "write them into Vault before deploying")
