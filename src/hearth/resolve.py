@@ -40,6 +40,8 @@ class Pod:
     upstream: bool
     api_access: bool = False
     service_ports: tuple[tuple[str, int], ...] = ()
+    connects_to_needs: bool = True
+    """Whether this pod opens the component's connections to its needs (False: a chart pod that uses none)."""
     metrics: Metrics | None = None
     """Where Prometheus scrapes this pod: its own ``metrics``, or the component's on the pod carrying that port."""
 
@@ -232,6 +234,7 @@ def _declared_pods(component: Component) -> list[Pod]:
                     upstream=True,
                     api_access=chart_pod.api_access,
                     service_ports=tuple(sorted(chart_pod.service_ports.items())),
+                    connects_to_needs=chart_pod.uses_needs,
                 )
             )
         return result
@@ -398,7 +401,7 @@ def resolve(catalog: Catalog) -> Resolved:
                     continue
                 provider_pod, port = found
                 if spec.direction == "to-provider":
-                    for pod in pods_by_component[name]:
+                    for pod in (p for p in pods_by_component[name] if p.connects_to_needs):
                         result.flows.append(Flow(pod.key, provider_pod.key, port, f"needs {need} ({capability})"))
                 # from-provider (the router reaching a web app) is made once, for every web app, in _platform_flows.
 
@@ -450,7 +453,26 @@ def _sso_wiring(result: Resolved, pods_by_component: dict[str, list[Pod]]) -> tu
             if found is not None and client is not None:
                 reason = f"logs in through {idp.name} ({capability})"
                 flows.append(Flow(client.key, found[0].key, found[1], reason))
+    flows += _ldap_flows(result, idp, pods_by_component)
     return grants, flows
+
+
+def _ldap_flows(result: Resolved, idp: Component, pods_by_component: dict[str, list[Pod]]) -> list[Flow]:
+    """Each ``web.sso: ldap`` app's connection to the pod serving the provider's ``ldap`` capability (its LDAP
+    outpost), on every port of that pod (LDAP and LDAPS), without a need: binding is wiring, not deploy order."""
+    found = _provider_pod(idp, pods_by_component[idp.name], "ldap") if "ldap" in idp.capabilities() else None
+    if found is None:
+        return []
+    outpost = found[0]
+    flows: list[Flow] = []
+    for name, consumer in sorted(result.catalog.components.items()):
+        if consumer.web is None or consumer.web.sso != "ldap" or name == idp.name:
+            continue
+        client = _sso_client_pod(consumer, pods_by_component[name])
+        if client is not None:
+            reason = f"binds to {idp.name}'s LDAP outpost (ldap)"
+            flows += [Flow(client.key, outpost.key, port, reason) for port in outpost.ports]
+    return flows
 
 
 def _sso_client_pod(component: Component, pods: list[Pod]) -> Pod | None:

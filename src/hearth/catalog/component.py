@@ -176,6 +176,9 @@ class ChartPod(Strict):
         default={}, description="the port the chart's Service exposes for a container port, where the two differ"
     )
     talks_to: list[Name] = Field(default=[], description="pods of the same chart this pod connects to (itself: peers)")
+    uses_needs: bool = Field(
+        default=True, description="false: the pod opens none of the component's connections to its needs"
+    )
     api_access: bool = False
     """it talks to the Kubernetes API (gets egress to the API server)."""
     metrics: Metrics | None = Field(

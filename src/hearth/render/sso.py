@@ -58,6 +58,8 @@ SIGNING_KEY = "authentik Self-signed Certificate"
 SCOPES = ("openid", "email", "profile")
 EMBEDDED_OUTPOST = "goauthentik.io/outposts/embedded"
 LDAP_OUTPOST = "ldap"
+LDAP_OUTPOST_POD_LABEL = "goauthentik.io/outpost-name"
+"""The label Authentik's outpost controller gives an outpost's pods (the catalog's pod of the LDAP outpost)."""
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,21 @@ def base_dn(domain: str) -> str:
     return ",".join(f"dc={part}" for part in domain.split("."))
 
 
-def ldap_blueprint(apps: list[tuple[Component, str]], domain: str, namespace: str) -> str:
-    """LDAP providers and applications, and the LDAP outpost Authentik deploys in its own namespace."""
+def outpost_patches(resources: dict[str, Any] | None) -> dict[str, Any]:
+    """``kubernetes_json_patches`` giving the outpost's container the requests and limits the catalog states for
+    its pod (Authentik's outpost controller sets none; authentik/outposts/controllers/k8s/base.py applies these
+    JSON patches to the Deployment it renders)."""
+    if not resources:
+        return {}
+    patch = {"op": "add", "path": "/spec/template/spec/containers/0/resources", "value": resources}
+    return {"kubernetes_json_patches": {"deployment": [patch]}}
+
+
+def ldap_blueprint(
+    apps: list[tuple[Component, str]], domain: str, namespace: str, resources: dict[str, Any] | None = None
+) -> str:
+    """LDAP providers and applications, and the LDAP outpost Authentik deploys in its own namespace (with the
+    outpost pod's stated ``resources``)."""
     entries: list[dict[str, Any]] = []
     for component, host in apps:
         entries.append(
@@ -222,7 +237,7 @@ def ldap_blueprint(apps: list[tuple[Component, str]], domain: str, namespace: st
                 "type": "ldap",
                 "providers": [Tag("!KeyOf", f"provider-{c.name}") for c, _ in apps],
                 "service_connection": find("authentik_outposts.kubernetesserviceconnection", "local", True),
-                "config": {"kubernetes_namespace": namespace},
+                "config": {"kubernetes_namespace": namespace, **outpost_patches(resources)},
             },
         }
     )
@@ -281,7 +296,10 @@ def render_blueprints(resolved: Resolved) -> dict[str, str]:
         files[f"{BLUEPRINT_DIR}/forward-auth.yaml"] = forward_auth_blueprint(forward)
     ldap = _hosted(resolved, "ldap")
     if ldap:
-        files[f"{BLUEPRINT_DIR}/ldap.yaml"] = ldap_blueprint(ldap, resolved.catalog.platform.domain, idp.namespace)
+        outpost = next((p for p in idp.install.pods if LDAP_OUTPOST_POD_LABEL in p.labels), None)
+        resources = outpost.resources.model_dump(mode="json") if outpost and outpost.resources else None
+        domain = resolved.catalog.platform.domain
+        files[f"{BLUEPRINT_DIR}/ldap.yaml"] = ldap_blueprint(ldap, domain, idp.namespace, resources)
     if clients:
         files[CLIENTS_FILE] = json.dumps({"provider": idp.name, "clients": clients}, indent=2, sort_keys=True) + "\n"
     return files
