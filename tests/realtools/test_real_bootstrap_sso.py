@@ -68,6 +68,7 @@ def sso(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactor
         state = Run(hvac.Client(url=bao.address, verify=str(bao.ca)), options, files)
         state.runs.append(bootstrap(SEED, files, options))
         state.runs.append(bootstrap(SEED, files, options))
+        assert (work / "keys.json").exists(), [(r.name, r.status, r.error) for r in state.runs[0] if r.error]
         state.vault.token = json.loads((work / "keys.json").read_text())["root_token"]
         yield state
 

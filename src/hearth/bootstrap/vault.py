@@ -37,6 +37,10 @@ INTERMEDIATE_TTL = "43800h"  # 5 years
 # The catalog's seal names and the ``type`` Vault's sys/seal-status reports for them.
 SEAL_TYPES = {"shamir": "shamir", "static": "static", "transit": "transit"}
 
+# sys/init answers once the keys are made and a raft node has elected itself, which a loaded machine takes past the
+# client's usual 10 s; a client that gives up after the server initialized has lost the only copy of the keys.
+INIT_TIMEOUT = 120.0
+
 _DURATION = re.compile(r"(\d+)([hms])")
 
 
@@ -208,7 +212,9 @@ def init_step(vault: Vault, facts: VaultFacts) -> Step:
                 raise StepError(f"{target.parent}: no such directory for the key file")
             prefix = "secret" if kind == "unseal" else "recovery"
             body = {f"{prefix}_shares": shares, f"{prefix}_threshold": threshold}
-            answer = vault.call("write sys/init", lambda: vault.client.write_data("sys/init", data=body))
+            answer = vault.call(
+                "write sys/init", lambda: vault.client.adapter.post("/v1/sys/init", json=body, timeout=INIT_TIMEOUT)
+            )
             keys = answer.get("keys_base64") or answer.get("recovery_keys_base64") or []
             write_keys_file(
                 target,
