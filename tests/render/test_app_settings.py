@@ -112,7 +112,7 @@ def test_the_plan_creates_one_proxied_listener_per_mapped_port(seed: Resolved, p
     stalwart = seed.component("stalwart")
     numbers = {p.name: p.port for p in stalwart.ports}
     (create,) = [op for op in plan if op["@type"] == "create"]
-    listeners = create["value"]
+    listeners = {k: v for k, v in create["value"].items() if "overrideProxyTrustedNetworks" in v}
     assert sorted(listeners) == sorted(stalwart.proxy_protocol.values())
     implicit = {"smtp-pp": False, "submission-pp": False, "submissions-pp": True, "imaps-pp": True}
     for name, listener in listeners.items():
@@ -122,6 +122,20 @@ def test_the_plan_creates_one_proxied_listener_per_mapped_port(seed: Resolved, p
         assert listener["overrideProxyTrustedNetworks"] == {str(seed.catalog.platform.pod_cidr): True}
         assert listener["tlsImplicit"] is implicit[name]
         assert listener["protocol"] == ("imap" if name == "imaps-pp" else "smtp")
+
+
+def test_every_declared_mail_port_has_a_listener(seed: Resolved, plan: list[dict[str, Any]]) -> None:
+    """Stalwart's defaults plus the plan's plain listeners serve every mail port the Service exposes: submission on
+    587 is the port in-cluster senders use (the mail capability), and a new Stalwart has no listener there."""
+    stalwart = seed.component("stalwart")
+    created = next(op["value"] for op in plan if op["@type"] == "create")
+    plain = {name: obj for name, obj in created.items() if "overrideProxyTrustedNetworks" not in obj}
+    assert sorted(plain) == ["imap", "pop3", "submission"]
+    assert plain["submission"]["bind"] == {"[::]:587": True} and plain["submission"]["tlsImplicit"] is False
+    served = set(DEFAULT_LISTENERS) | set(created)
+    assert {p.name for p in stalwart.ports} <= served
+    (mail,) = [p for p in stalwart.provides if p.capability == "mail"]
+    assert mail.port in served
 
 
 def test_the_plan_converges_when_applied_again(plan: list[dict[str, Any]]) -> None:

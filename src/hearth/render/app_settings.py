@@ -9,12 +9,14 @@ filter, and ``update`` a top-level ``id`` beside ``value`` (none for a singleton
 updates and creates, so a destroy by name followed by a create converges on every run (a second plain create would
 trip the listener's unique ``name`` index, crates/registry/src/schema/properties_impl.rs in stalwartlabs/stalwart).
 
-What hearth states there: one listener per port the component maps in ``proxy_protocol``, bound to the mapped port
-and trusting a PROXY protocol header from the pod network only (``overrideProxyTrustedNetworks``, a map of networks
-to ``true``, crates/registry/src/types/map.rs). Stalwart requires the header from a trusted network
-(crates/common/src/network/listen.rs: a connection from ``proxy_networks`` goes through ``ProxiedStream`` or is
-dropped with a ProxyError), so the trust is per listener, not ``SystemSettings.proxyTrustedNetworks``: the plain
-ports stay for in-cluster clients, which send no header, and the router reaches only the proxied ones.
+What hearth states there: a plain listener for each mail port the component declares that Stalwart has none for by
+default (submission on 587, which in-cluster senders use; imap; pop3), and one listener per port the component maps
+in ``proxy_protocol``, bound to the mapped port and trusting a PROXY protocol header from the pod network only
+(``overrideProxyTrustedNetworks``, a map of networks to ``true``, crates/registry/src/types/map.rs). Stalwart
+requires the header from a trusted network (crates/common/src/network/listen.rs: a connection from
+``proxy_networks`` goes through ``ProxiedStream`` or is dropped with a ProxyError), so the trust is per listener,
+not ``SystemSettings.proxyTrustedNetworks``: the plain ports stay for in-cluster clients, which send no header, and
+the router reaches only the proxied ones.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ STALWART_LISTENERS: dict[str, tuple[str, bool]] = {
     "pop3s": ("pop3", True),
     "sieve": ("manageSieve", False),
 }
+# The listeners a new Stalwart has (crates/common/src/manager/defaults.rs): a port the component declares beyond
+# these has no listener until the plan creates one (submission 587, which in-cluster senders use, imap, pop3).
+STALWART_DEFAULTS = frozenset({"smtp", "submissions", "imaps", "pop3s", "sieve", "https", "http"})
 
 
 def settings_file(component: Component) -> str:
@@ -46,10 +51,22 @@ def settings_file(component: Component) -> str:
 
 
 def stalwart_plan(resolved: Resolved, component: Component) -> list[dict[str, Any]]:
-    """The ``stalwart-cli apply`` operations: each proxied listener destroyed by name, then created again."""
+    """The ``stalwart-cli apply`` operations: each listener hearth states destroyed by name, then created again:
+    one per proxied port, and a plain one per declared mail port Stalwart has no default listener for."""
     numbers = {p.name: p.port for p in component.ports}
     trusted = {str(resolved.catalog.platform.pod_cidr): True}
     listeners: dict[str, dict[str, Any]] = {}
+    proxied_ports = set(component.proxy_protocol.values())
+    for port in component.ports:
+        if port.name in STALWART_LISTENERS and port.name not in STALWART_DEFAULTS | proxied_ports:
+            protocol, implicit = STALWART_LISTENERS[port.name]
+            listeners[port.name] = {
+                "name": port.name,
+                "bind": {f"[::]:{port.port}": True},
+                "protocol": protocol,
+                "useTls": True,
+                "tlsImplicit": implicit,
+            }
     for public, proxied in component.proxy_protocol.items():
         if proxied == public or public not in STALWART_LISTENERS or proxied not in numbers:
             continue
