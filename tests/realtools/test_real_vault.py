@@ -1,17 +1,34 @@
 """The seed's rendered Vault files against OpenBao 2.7 (``bao``, the Vault API): every policy parses and is in
 canonical form, a real server enforces them (each role's token reads its own KV entries and no other component's),
-and every role is accepted by the Kubernetes auth method as written."""
+and every role is accepted by the Kubernetes auth method as written; the rendered server config (raft storage, TLS
+listener) runs a real server that answers over TLS only."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from realtools_bao import write_tls
 from realtools_render import INJECT
-from realtools_servers import Bao, bao_agent_render, bao_server, client_env, run, venv_tool
+from realtools_servers import (
+    LOOPBACK,
+    Bao,
+    Process,
+    bao_agent_render,
+    bao_server,
+    cleanup,
+    client_env,
+    free_port,
+    make_dir,
+    run,
+    venv_tool,
+    wait_until,
+)
 
 from hearth.render.model import RenderedPlatform
 
@@ -145,3 +162,63 @@ def test_app_secret_template_renders_key_value_lines(rendered_seed: RenderedPlat
         token = bao.must("POST", "auth/token/create", {"policies": ["postgresql"]})["auth"]["client_token"]
         out = bao_agent_render(bao, token, {"app": template}, work)
         assert out["app"].splitlines() == ["POSTGRES_PASSWORD=pw"], out["app"]
+
+
+def test_the_rendered_raft_tls_config_runs_a_real_server(rendered_seed: RenderedPlatform) -> None:
+    """The seed's Vault server config as rendered (raft storage with its retry_join peers, the TLS listener on
+    the mounted certificate, telemetry) starts a real OpenBao that answers over TLS verified with the CA.
+
+    Only what is the cluster's is replaced: the mount paths (a temporary directory with a certificate of a CA made
+    here), the wildcard listen addresses (free loopback ports) and ``service_registration "kubernetes"``, which
+    needs the in-cluster API. The peers' addresses stay: they do not resolve here, and raft keeps retrying them
+    while the node answers as uninitialized."""
+    config = rendered_seed.upstream["vault"].values["server"]["ha"]["raft"]["config"]
+    assert 'storage "raft"' in config and "tls_cert_file" in config
+    root = make_dir("bao-rendered", None)
+    procs: list[Process] = []
+    with cleanup([root], procs):
+        ca, cert, key = write_tls(root)
+        (root / "data").mkdir()
+        port, cluster = free_port(), free_port()
+        text = (
+            config.replace("/vault/userconfig/vault-server-tls/tls.crt", str(cert))
+            .replace("/vault/userconfig/vault-server-tls/tls.key", str(key))
+            .replace("/vault/userconfig/vault-server-tls/ca.crt", str(ca))
+            .replace('path = "/vault/data"', f'path = "{root / "data"}"')
+            .replace('"[::]:8200"', f'"{LOOPBACK}:{port}"')
+            .replace('"[::]:8201"', f'"{LOOPBACK}:{cluster}"')
+            .replace('service_registration "kubernetes" {}', "")
+        )
+        assert "/vault/" not in text
+        (root / "bao.hcl").write_text(text)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+            "BAO_API_ADDR": f"https://{LOOPBACK}:{port}",
+            "BAO_CLUSTER_ADDR": f"https://{LOOPBACK}:{cluster}",
+            "BAO_RAFT_NODE_ID": "vault-0",
+        }
+        proc = Process.start("bao", [venv_tool("bao"), "server", f"-config={root / 'bao.hcl'}"], root / "log", env)
+        proc.stop_timeout = 0.5
+        procs.append(proc)
+        context = ssl.create_default_context(cafile=str(ca))
+
+        def status() -> dict[str, object]:
+            conn = http.client.HTTPSConnection(LOOPBACK, port, timeout=5, context=context)
+            try:
+                conn.request("GET", "/v1/sys/seal-status")
+                return dict(json.loads(conn.getresponse().read()))
+            except OSError:
+                return {}
+            finally:
+                conn.close()
+
+        wait_until(lambda: "initialized" in status(), "the rendered config's TLS listener", procs)
+        assert status()["initialized"] is False and status()["type"] == "shamir"
+        # Plain HTTP on the same port is refused: the listener serves TLS only.
+        plain = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
+        try:
+            plain.request("GET", "/v1/sys/seal-status")
+            assert plain.getresponse().status == 400
+        finally:
+            plain.close()
