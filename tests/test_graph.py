@@ -127,7 +127,8 @@ def test_order_conflicts_name_every_contradicted_need(
 
 
 def test_the_seed_dependency_chain_contradicts_authentik_needs(hearth: RunHearth) -> None:
-    """The seed's chain puts Authentik before the databases it needs; validate says so on stderr."""
+    """The seed's chain puts Authentik before the databases it needs, and Vault before the cert-manager that
+    issues its listener certificate; validate says so on stderr."""
     result = hearth("validate")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
@@ -135,4 +136,6 @@ def test_the_seed_dependency_chain_contradicts_authentik_needs(hearth: RunHearth
         "later (step 7)",
         "warning: stated order dependency-chain: authentik (step 6) needs valkey, which the stated order puts "
         "later (step 7)",
+        "warning: stated order dependency-chain: vault (step 4) needs cert-manager, which the stated order puts "
+        "later (step 5)",
     ]

@@ -62,11 +62,11 @@ def test_loki_is_a_data_source_at_the_logs_providers_service(seed: Resolved, val
 
 def test_other_charts_values_are_left_alone(seed: Resolved) -> None:
     """Only the metrics provider's release gets dashboards and Alertmanager settings, the backups provider's its
-    storage wiring, the log collector its configuration and the identity provider its blueprints; every other
-    release's values are its catalog values."""
+    storage wiring, the log collector its configuration, the identity provider its blueprints and the secrets store
+    its raft and TLS server config; every other release's values are its catalog values."""
     platform = render_platform(seed)
     for name, release in platform.upstream.items():
-        if not seed.component(name).capabilities() & {"metrics", "backups", "log-collector", "oidc"}:
+        if not seed.component(name).capabilities() & {"metrics", "backups", "log-collector", "oidc", "secrets"}:
             assert release.values == dict(seed.component(name).install.values), name
 
 

@@ -45,6 +45,7 @@ def test_one_release_per_component_and_a_companion_per_upstream_chart(
     names = [r["name"] for r in helmfile["releases"]]
     assert len(names) == len(set(names))
     expected = {c.name for c in seed_build.rendered.charts.values()} | set(seed_build.rendered.upstream)
+    expected |= {c.name for c in seed_build.rendered.bootstrap.values()}
     assert set(names) == expected
     assert set(seed_build.catalog.components) <= {r["labels"]["component"] for r in helmfile["releases"]}
     assert all(r["installed"] is True for r in helmfile["releases"])
@@ -86,14 +87,22 @@ def _transitive(helmfile: dict[str, Any], start: str) -> set[str]:
 
 def test_needs_name_existing_releases_and_follow_the_graph(seed_build: SeedBuild, helmfile: dict[str, Any]) -> None:
     """Each component's first release waits for every need of the dependency graph (its upstream release, or the
-    companion that carries its policies); a companion waits for its upstream chart."""
+    companion that carries its policies); a companion waits for its upstream chart, which waits for the
+    component's bootstrap TLS chart."""
     ids = release_ids(helmfile)
     rendered, graph = seed_build.rendered, seed_build.resolved.graph.needs
     namespace = {n: c.namespace for n, c in seed_build.catalog.components.items()}
+    by_key = {f"{r['namespace']}/{r['name']}": r for r in helmfile["releases"]}
+    early = {f"{c.namespace}/{c.name}": c.component for c in rendered.bootstrap.values()}
+    assert early, "the seed's Vault has a bootstrap TLS chart"
+    for key, component in early.items():
+        assert key in by_key[f"{namespace[component]}/{component}"]["needs"], "the component waits for it"
     for release in helmfile["releases"]:
         needs = release.get("needs", [])
         assert all(n in ids for n in needs), f"{release['name']} needs {needs}, not all of them releases"
         name = release["labels"]["component"]
+        if f"{release['namespace']}/{release['name']}" in early:
+            continue  # released before its component (checked above), with the component's needs
         if name in rendered.upstream and release["name"] != name:
             assert f"{release['namespace']}/{name}" in needs, "a companion waits for its upstream chart"
             continue
@@ -206,9 +215,10 @@ def canonical(doc: dict[str, Any]) -> str:
 def test_helmfile_lint_and_template_over_the_local_charts(
     seed_build: SeedBuild, tool_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Covers the local-chart releases: every hearth-rendered component and every ``-hearth`` companion."""
+    """Covers the local-chart releases: every hearth-rendered component, every ``-hearth`` companion and every
+    bootstrap TLS chart."""
     path, local = local_helmfile(seed_build, tmp_path)
-    assert len(local) == len(seed_build.rendered.charts)
+    assert len(local) == len(seed_build.rendered.charts) + len(seed_build.rendered.bootstrap)
     base = [tool("helmfile"), "--helm-binary", tool("helm"), "-f", str(path)]
     lint = [*base, "lint", "--skip-deps", "--args", "--strict --kube-version 1.28.0"]
     template = [*base, "template", "--skip-deps", "--args", " ".join(helm_capabilities())]
@@ -221,6 +231,7 @@ def test_helmfile_lint_and_template_over_the_local_charts(
     assert "WARNING" not in errors, errors  # helmfile warns about a need it cannot place
     docs = load_docs(printed)
     expected = []
-    for name in sorted(seed_build.rendered.charts):
+    bootstrap = [c.name for c in seed_build.rendered.bootstrap.values()]
+    for name in sorted([*seed_build.rendered.charts, *bootstrap]):
         expected += load_docs((seed_build.out / "manifests" / f"{name}.yaml").read_text())
     assert sorted(map(canonical, docs)) == sorted(map(canonical, expected))

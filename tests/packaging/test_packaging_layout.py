@@ -33,7 +33,8 @@ def test_every_chart_has_its_files(seed_build: SeedBuild) -> None:
 
 def test_manifests_values_and_cluster_files(seed_build: SeedBuild) -> None:
     out, rendered = seed_build.out, seed_build.rendered
-    assert sorted(p.stem for p in (out / "manifests").glob("*.yaml")) == sorted(rendered.charts)
+    bootstrap = [c.name for c in rendered.bootstrap.values()]
+    assert sorted(p.stem for p in (out / "manifests").glob("*.yaml")) == sorted([*rendered.charts, *bootstrap])
     for name, release in rendered.upstream.items():
         assert load_yaml((out / "values" / f"{name}.yaml").read_text()) == release.values
         assert (out / "charts" / f"{name}-hearth").is_dir()

@@ -137,8 +137,10 @@ def test_tags_select_what_hearth_plan_selects(
 
 
 def test_vault_tag_is_vault_and_its_transitive_needs(ansible_dir: Path, run_ansible: Run) -> None:
-    """The seed's `--tags vault`: Vault, Consul and Traefik (what it needs) and the Namespaces release."""
-    assert _listed_components(ansible_dir, run_ansible, "vault") == ["consul", "namespaces", "traefik", "vault"]
+    """The seed's `--tags vault`: Vault, Consul, Traefik and cert-manager (what it needs: cert-manager issues its
+    listener certificate) and the Namespaces release."""
+    listed = _listed_components(ansible_dir, run_ansible, "vault")
+    assert listed == ["cert-manager", "consul", "namespaces", "traefik", "vault"]
 
 
 def test_apps_tag_lists_every_application(ansible_dir: Path, seed_catalog: Catalog, run_ansible: Run) -> None:
