@@ -20,10 +20,11 @@ import threading
 from pathlib import Path
 
 import pytest
+import requests
+from realtools_bao import real_bao, write_tls
 from realtools_render import HelmTestPod, helm_test, localize, service_env
 from realtools_servers import (
     LOOPBACK,
-    bao_server,
     client_env,
     mariadb_server,
     pg_bin,
@@ -32,6 +33,7 @@ from realtools_servers import (
     redis_server,
     run,
     system_tool,
+    wait_until,
 )
 
 from hearth.protocols import NC_IMAGE
@@ -173,14 +175,25 @@ def test_rabbitmq_amqp_handshake(rendered_seed: RenderedPlatform, home: Path) ->
 
 
 def test_vault_health_with_curl(rendered_seed: RenderedPlatform, home: Path) -> None:
-    """curl -f on /v1/sys/health of a real OpenBao: 200 unsealed; 503 sealed and refused stopped both fail it."""
+    """curl -f on /v1/sys/health of a real OpenBao serving TLS, verified with the CA the test pod mounts (the
+    bootstrap CA's copy; here the server's own test CA): 200 unsealed; 503 sealed and refused stopped both fail it,
+    and so does the same probe against a server whose certificate another CA signed."""
     probe = helm_test(rendered_seed, "vault")
     assert probe.command[0] == "curl" and probe.command[-1].endswith("/v1/sys/health")
+    assert probe.command[-1].startswith("https://") and "--insecure" not in probe.command
     path = [str(Path(system_tool("curl", "/usr/bin")).parent)]
-    with bao_server() as bao:
-        command = localize(probe.command, probe.host, probe.port, bao.port)
-        passes(run_probe(command, path, home))
-        bao.must("PUT", "sys/seal")
+    mounted = probe.command[probe.command.index("--cacert") + 1]
+    with real_bao("static") as bao:
+        answer = requests.put(
+            f"{bao.address}/v1/sys/init", json={"recovery_shares": 1, "recovery_threshold": 1}, verify=str(bao.ca)
+        )
+        token = answer.json()["root_token"]
+        port = int(bao.address.rsplit(":", 1)[1])
+        command = [str(bao.ca) if a == mounted else a for a in localize(probe.command, probe.host, probe.port, port)]
+        wait_until(lambda: run_probe(command, path, home).returncode == 0, "OpenBao active", [bao.proc])
+        other = write_tls(home)[0]  # a CA that did not sign the server's certificate
+        fails(run_probe([str(other) if a == str(bao.ca) else a for a in command], path, home))
+        requests.put(f"{bao.address}/v1/sys/seal", headers={"X-Vault-Token": token}, verify=str(bao.ca))
         fails(run_probe(command, path, home))
-        bao.stop()
+        bao.proc.stop()
         fails(run_probe(command, path, home))
