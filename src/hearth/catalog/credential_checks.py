@@ -27,10 +27,12 @@ def granted(component: Component, components: dict[str, Component]) -> set[str]:
     return out
 
 
-def _problems(component: Component, components: dict[str, Component]) -> list[tuple[tuple[str | int, ...], str]]:
+def _problems(
+    component: Component, components: dict[str, Component], syncing: bool
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """``syncing``: some component provides secret-sync (asked once per catalog, not once per component)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     sources = granted(component, components)
-    syncing = any("secret-sync" in c.capabilities() for c in components.values())
     seen: set[str] = set()
     secrets: set[str] = set()
     for i, credential in enumerate(component.credentials):
@@ -71,8 +73,9 @@ def _problems(component: Component, components: dict[str, Component]) -> list[tu
 
 def credential_errors(components: dict[str, Component], docs: dict[str, Located]) -> list[CatalogError]:
     """Every ``credentials`` entry that names a credential the component lacks or a delivery it cannot take."""
+    syncing = any("secret-sync" in c.capabilities() for c in components.values())
     return [
         docs[name].error(loc, message)
         for name in sorted(components)
-        for loc, message in _problems(components[name], components)
+        for loc, message in _problems(components[name], components, syncing)
     ]
