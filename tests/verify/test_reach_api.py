@@ -216,3 +216,51 @@ def test_json_and_table() -> None:
     assert isinstance(table, Table) and table.row_count == len(result.connections)
     allowed = render_table(result, allowed_only=True, title="allowed")
     assert allowed.row_count == sum(c.allowed for c in result.connections)
+
+
+# A platform whose verdicts depend on outside endpoints: the web takes ingress from 10.0.0.0/8 except 10.9.0.0/16,
+# the db only from the web, and the web's egress goes to the db and to 203.0.113.0/24 on 443.
+_OUTSIDE_DOCS = [
+    _pod("web", app="web"),
+    _pod("db", app="db"),
+    _pod("other", app="other"),
+    _policy(
+        "web",
+        {
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.9.0.0/16"]}}]}],
+            "egress": [
+                {"to": [{"podSelector": {"matchLabels": {"app": "db"}}}]},
+                {"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"port": 443}]},
+            ],
+        },
+    ),
+    _policy("db", {"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"from": [{"podSelector": {}}]}]}),
+]
+_ALL_OUTSIDE = ["10.1.2.3", "10.9.0.1", "203.0.113.10", "192.0.2.1"]
+
+
+@pytest.mark.parametrize("peers", [[], ["10.1.2.3"], ["203.0.113.10", "10.9.0.1"], _ALL_OUTSIDE])
+@pytest.mark.parametrize("ports", [None, [Probe(443), Probe(80)]])
+def test_a_restricted_matrix_answers_as_its_own(peers: list[str], ports: list[Probe] | None) -> None:
+    """One matrix built with every outside endpoint, restricted to some, answers as a matrix built with only
+    those: the same endpoints, rows, allowed flows and verdicts (how hearth check shares one per run)."""
+    own = build_matrix(_OUTSIDE_DOCS, ports, peers)
+    view = build_matrix(_OUTSIDE_DOCS, ports, _ALL_OUTSIDE).restricted(peers)
+    assert [e.name for e in view.endpoints] == [e.name for e in own.endpoints]
+    assert list(view.connections()) == list(own.connections())
+    assert list(view.allowed_flows()) == list(own.allowed_flows())
+    names = [e.name for e in own.endpoints]
+    for src in names:
+        for dst in names:
+            for port in (80, 443):
+                assert view.allowed(src, dst, port) == own.allowed(src, dst, port)
+                assert view.sides(src, dst, port) == own.sides(src, dst, port)
+        assert view.allowed_sources(src, 443) == own.allowed_sources(src, 443)
+    hidden = sorted(set(_ALL_OUTSIDE) - set(peers))
+    for name in hidden:  # the others are unknown to the view, as to a matrix built without them
+        with pytest.raises(ReachInputError, match="unknown endpoint"):
+            view.allowed(name, "default/web", 80)
+    with pytest.raises(ReachInputError, match="unknown endpoint"):
+        build_matrix(_OUTSIDE_DOCS, ports, peers).restricted(["198.51.100.1"])
