@@ -172,6 +172,10 @@ class Resolved:
         """Grants made to one consumer."""
         return list(self._grouped("grants", self.grants, lambda g: (g.consumer,)).get(consumer, []))
 
+    def grants_from(self, provider: str) -> list[Grant]:
+        """Grants one provider makes, in grant order."""
+        return list(self._grouped("grants_from", self.grants, lambda g: (g.provider,)).get(provider, []))
+
     def control_plane_ips(self) -> tuple[IPv4Address, ...]:
         """LAN addresses of control-plane nodes: where the API server runs and calls webhooks from."""
         return tuple(n.lan_ip for n in self.catalog.platform.nodes if n.role == "control-plane")

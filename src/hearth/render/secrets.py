@@ -58,8 +58,8 @@ def shared_secret_paths(resolved: Resolved, provider: Component) -> dict[str, st
     (``CapabilitySpec.shared_secret``: the identity provider reads each OIDC client's secret)."""
     return {
         f"sso-{grant.consumer}": secret_path(grant, resolved.component(grant.consumer))
-        for grant in resolved.grants
-        if grant.provider == provider.name and CAPABILITIES[grant.capability].shared_secret
+        for grant in resolved.grants_from(provider.name)
+        if CAPABILITIES[grant.capability].shared_secret
     }
 
 
