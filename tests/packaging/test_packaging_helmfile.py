@@ -235,3 +235,43 @@ def test_helmfile_lint_and_template_over_the_local_charts(
     for name in sorted([*seed_build.rendered.charts, *bootstrap]):
         expected += load_docs((seed_build.out / "manifests" / f"{name}.yaml").read_text())
     assert sorted(map(canonical, docs)) == sorted(map(canonical, expected))
+
+
+def _closure(needs: dict[str, list[str]], start: str) -> set[str]:
+    """Every release ``start`` waits for, transitively."""
+    seen: set[str] = set()
+    todo = list(needs.get(start, []))
+    while todo:
+        key = todo.pop()
+        if key not in seen:
+            seen.add(key)
+            todo += needs.get(key, [])
+    return seen
+
+
+def test_every_pod_starts_with_its_network_policies_in_place(seed_build: SeedBuild, helmfile: dict[str, Any]) -> None:
+    """Each release that creates pods waits for every release holding a NetworkPolicy that selects them, or is that
+    release: under the namespaces' default deny an upstream chart whose policies came later (with a companion that
+    waits for monitoring's CRDs) would leave Consul without its peers and cert-manager without the API server, and
+    hearth apply, waiting for each release to roll out, would never get past them."""
+    needs = {f"{r['namespace']}/{r['name']}": list(r.get("needs", [])) for r in helmfile["releases"]}
+    rendered = seed_build.rendered
+    holders: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # namespace -> (release, policy)
+    for chart in [*rendered.charts.values(), *rendered.bootstrap.values()]:
+        for m in chart.manifests:
+            if m["kind"] == "NetworkPolicy":
+                holders.setdefault(m["metadata"]["namespace"], []).append((f"{chart.namespace}/{chart.name}", m))
+    checked = 0
+    for name, upstream in rendered.upstream.items():
+        release = f"{upstream.namespace}/{name}"
+        before = _closure(needs, release) | {release}
+        for pod in rendered.cluster[f"upstream/{name}"]:
+            if pod["kind"] != "Pod":
+                continue
+            labels = pod["metadata"].get("labels", {})
+            for holder, policy in holders.get(pod["metadata"]["namespace"], []):
+                selector = policy["spec"]["podSelector"].get("matchLabels", {})
+                if selector and selector.items() <= labels.items():
+                    assert holder in before, (release, pod["metadata"]["name"], holder)
+                    checked += 1
+    assert checked >= 20

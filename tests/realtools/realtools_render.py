@@ -39,7 +39,7 @@ def helm_test(seed: RenderedPlatform, chart: str) -> HelmTestPod:
     service = rest.split(":", 1)[0]
     (egress,) = [
         m
-        for m in seed.charts[chart].manifests
+        for m in seed.component_manifests(seed.charts[chart].component)
         if m["kind"] == "NetworkPolicy"
         and TEST_LABEL in m["spec"]["podSelector"].get("matchLabels", {})
         and "Egress" in m["spec"]["policyTypes"]

@@ -152,8 +152,8 @@ def test_dump_jobs_are_pods_whose_flows_are_admitted_at_both_ends(
         for flow in flows:
             dst = resolved.pods[flow.dst]
             port = {"protocol": flow.port.protocol, "port": flow.port.port}
-            src_policies = [m for m in platform.charts[job.component].manifests if m["kind"] == "NetworkPolicy"]
-            dst_policies = [m for m in platform.charts[dst.component].manifests if m["kind"] == "NetworkPolicy"]
+            src_policies = [m for m in platform.component_manifests(job.component) if m["kind"] == "NetworkPolicy"]
+            dst_policies = [m for m in platform.component_manifests(dst.component) if m["kind"] == "NetworkPolicy"]
             assert _admits(src_policies, job.labels, "to", dst.labels, port), flow
             assert _admits(dst_policies, dst.labels, "from", job.labels, port), flow
     # A job pod has a policy and intent, but is not a workload: no Service, budget or stand-in takes it.

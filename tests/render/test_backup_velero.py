@@ -105,7 +105,7 @@ def test_velero_helm_test_fetches_the_server_metrics_with_policies_at_both_ends(
     assert test["metadata"]["annotations"][CONNECTS_TO] == "service/velero:http-monitoring"
     assert test["metadata"]["annotations"]["helm.sh/hook"] == "test"
     server_labels, test_labels = _stand_ins(platform)["velero"]["metadata"]["labels"], {TEST_LABEL: "velero"}
-    policies = _only(_chart(platform).manifests, "NetworkPolicy")
+    policies = _only(platform.component_manifests("velero"), "NetworkPolicy")
     port = {"protocol": "TCP", "port": 8085}
     assert any(
         p["spec"]["podSelector"]["matchLabels"] == test_labels and _rule_admits(p, "egress", server_labels, port)

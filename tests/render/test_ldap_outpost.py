@@ -23,7 +23,7 @@ def platform() -> RenderedPlatform:
 
 def _policy(platform: RenderedPlatform, chart: str, name: str) -> dict[str, Any]:
     return next(
-        m for m in platform.charts[chart].manifests if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == name
+        m for m in platform.component_manifests(chart) if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == name
     )
 
 

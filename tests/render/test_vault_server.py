@@ -48,7 +48,7 @@ def test_vault_runs_raft_ha_with_the_catalogs_replicas_joining_every_peer_over_t
 def test_the_bootstrap_chart_issues_vaults_listener_certificate_from_the_self_signed_ca(
     platform: RenderedPlatform,
 ) -> None:
-    chart = platform.bootstrap["vault"]
+    chart = platform.bootstrap["vault-bootstrap-tls"]
     kinds = {(m["kind"], m["metadata"]["name"]): m for m in chart.manifests}
     assert kinds[("ClusterIssuer", "hearth-bootstrap-selfsigned")]["spec"] == {"selfSigned": {}}
     ca = kinds[("Certificate", "hearth-bootstrap-ca")]["spec"]
@@ -117,7 +117,7 @@ def test_the_vault_cluster_issuer_and_secret_stores_trust_the_bootstrap_ca(platf
 def test_every_namespace_with_a_vault_client_gets_the_ca(platform: RenderedPlatform) -> None:
     trusted = {
         m["metadata"]["namespace"]
-        for m in platform.bootstrap["vault"].manifests
+        for m in platform.bootstrap["vault-bootstrap-tls"].manifests
         if m["kind"] == "Certificate" and m["metadata"]["name"] == "vault-ca"
     }
     clients = {

@@ -87,7 +87,9 @@ def test_a_component_losing_its_monitor_fails(seed_build: Path, tmp_path: Path) 
 
 def test_a_monitor_the_policy_blocks_does_not_count(seed_build: Path, tmp_path: Path) -> None:
     """With Loki's own policy gone the namespace's default deny holds: Prometheus may not scrape it."""
-    build = _without(seed_build, tmp_path, "manifests/logging.yaml", _kind_name("NetworkPolicy", "logging-loki"))
+    build = _without(
+        seed_build, tmp_path, "manifests/logging-network.yaml", _kind_name("NetworkPolicy", "logging-loki")
+    )
     section = _section(build)
     assert section.failed
     (row,) = [c for c in section.components if c.component == "logging"]
@@ -95,7 +97,7 @@ def test_a_monitor_the_policy_blocks_does_not_count(seed_build: Path, tmp_path: 
 
 
 def test_logs_are_not_collected_when_the_collector_cannot_reach_its_store(seed_build: Path, tmp_path: Path) -> None:
-    build = _without(seed_build, tmp_path, "manifests/alloy.yaml", _kind_name("NetworkPolicy", "alloy-alloy"))
+    build = _without(seed_build, tmp_path, "manifests/alloy-network.yaml", _kind_name("NetworkPolicy", "alloy-alloy"))
     section = _section(build)
     # Without its policy Alloy itself is not scraped either (that fails); its store is out of reach (a warning).
     assert [c.component for c in section.components if c.metrics and not c.is_scraped] == ["alloy"]

@@ -46,11 +46,11 @@ class UpstreamRelease:
 class RenderedPlatform:
     """Everything ``hearth render`` writes, as objects.
 
-    ``charts`` and ``upstream`` are keyed by component name, as is ``bootstrap``: the chart a component's own
-    release waits for because its pods cannot start without it (a listener certificate from the bootstrap CA,
-    ``hearth.render.bootstrap_tls``); ``cluster`` holds descriptions of what the cluster
-    itself or upstream charts run (see docs/manifest-contract.md); ``files`` holds any other file by its path
-    relative to the output directory (helmfile.yaml, Vault policies, Ansible inventory...).
+    ``charts`` and ``upstream`` are keyed by component name; ``bootstrap`` by chart name: the charts a component's own
+    release waits for because its pods cannot start without them (a listener certificate from the bootstrap CA,
+    ``hearth.render.bootstrap_tls``; an upstream component's NetworkPolicies); ``cluster`` holds descriptions of
+    what the cluster itself or upstream charts run (see docs/manifest-contract.md); ``files`` holds any other file
+    by its path relative to the output directory (helmfile.yaml, Vault policies, Ansible inventory...).
     """
 
     charts: dict[str, ChartRender] = field(default_factory=dict)
@@ -58,6 +58,13 @@ class RenderedPlatform:
     bootstrap: dict[str, ChartRender] = field(default_factory=dict)
     cluster: dict[str, list[Manifest]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+
+    def component_manifests(self, component: str) -> list[Manifest]:
+        """The manifests of every chart of ``component``: its own (or its upstream companion) and the charts
+        released before it (``bootstrap``: its NetworkPolicies, a listener certificate)."""
+        early = sorted((c for c in self.bootstrap.values() if c.component == component), key=lambda c: c.name)
+        own = self.charts[component].manifests if component in self.charts else []
+        return [*own, *(m for chart in early for m in chart.manifests)]
 
     def all_manifests(self) -> list[Manifest]:
         """Every manifest a cluster would receive from the charts (tests included), in a stable order."""

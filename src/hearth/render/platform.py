@@ -189,6 +189,35 @@ def upstream_values(resolved: Resolved, component: Component) -> dict[str, Any]:
     return values
 
 
+def network_chart_name(component: Component) -> str:
+    """The chart holding an upstream component's NetworkPolicies, released before the upstream chart."""
+    return f"{component.name}-network"
+
+
+def _network_chart(component: Component, companion: ChartRender) -> ChartRender | None:
+    """The NetworkPolicies of an upstream component, moved out of its companion chart into a chart of their own.
+
+    The namespace denies everything by default from the first release on, and the companion waits for the
+    providers of the CRDs it holds (monitoring for its PodMonitor, Velero, cert-manager): until then the upstream
+    pods could reach nothing, Consul's servers no peer, cert-manager not the API server, and ``hearth apply``,
+    waiting for each release to roll out, would never get there. Their own chart needs no CRD, so it is released
+    before the upstream chart and its pods start with their flows in place.
+    """
+    policies = [m for m in companion.manifests if m.get("kind") == "NetworkPolicy"]
+    if not policies:
+        return None
+    companion.manifests = [m for m in companion.manifests if m.get("kind") != "NetworkPolicy"]
+    return ChartRender(
+        name=network_chart_name(component),
+        component=component.name,
+        namespace=component.namespace,
+        version=CHART_VERSION,
+        app_version=CHART_VERSION,
+        description=f"{component.display_name}: its NetworkPolicies, in place before its upstream chart starts",
+        manifests=policies,
+    )
+
+
 def render_platform(resolved: Resolved) -> RenderedPlatform:
     """Every chart, upstream release, cluster description and file of the platform."""
     out = RenderedPlatform()
@@ -198,9 +227,12 @@ def render_platform(resolved: Resolved) -> RenderedPlatform:
         out.charts[name] = render_component(resolved, component)
         early = render_bootstrap_tls(resolved, component)
         if early is not None:
-            out.bootstrap[name] = early
+            out.bootstrap[early.name] = early
         chart = component.install.chart
         if chart is not None:
+            network = _network_chart(component, out.charts[name])
+            if network is not None:
+                out.bootstrap[network.name] = network
             out.upstream[name] = UpstreamRelease(
                 component=name,
                 namespace=component.namespace,

@@ -333,14 +333,15 @@ def helmfile_releases(rendered: RenderedPlatform, resolved: Resolved) -> list[di
         targets = {_release_key(rendered, resolved, n) for n in needs}
         wants_companion += [(name, n) for n in needs]
         labels = _labels(rendered, resolved, name)
-        early = rendered.bootstrap.get(name)
-        if early is not None:
+        base = set(targets)
+        for early in sorted((c for c in rendered.bootstrap.values() if c.component == name), key=lambda c: c.name):
             # Released before the component's own release, which cannot start without it (a listener
-            # certificate): it needs the component's needs and what installs the CRDs of its objects.
+            # certificate, its NetworkPolicies): it needs the component's needs and what installs the CRDs of its
+            # objects.
             key = f"{early.namespace}/{early.name}"
             releases[key] = {"name": early.name, "namespace": early.namespace, "chart": f"./charts/{early.name}"}
             releases[key]["labels"] = labels
-            edges[key] = (targets | crd_needs(rendered, resolved, early, crd_groups)) - {key}
+            edges[key] = (base | crd_needs(rendered, resolved, early, crd_groups)) - {key}
             targets = targets | {key}
         upstream = rendered.upstream.get(name)
         if upstream is not None:

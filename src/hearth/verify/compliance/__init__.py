@@ -7,7 +7,8 @@ templates except Helm test Pods (which only count for the Helm-test feature and 
 Features, per workload (a chart passes a feature when every workload it applies to passes):
 
 ``networkpolicy``
-    a NetworkPolicy of the same chart selects the pod (every pod of the chart, tests included).
+    a NetworkPolicy of the component's charts selects the pod (every pod of the chart, tests included): its own
+    chart, or for an upstream component the chart of its NetworkPolicies released before it.
 ``service-account``
     ``serviceAccountName`` is set, is not ``default``, and the ServiceAccount is in the build.
 ``rbac``
@@ -31,9 +32,9 @@ Features, per workload (a chart passes a feature when every workload it applies 
 ``requests``, ``limits``
     cpu and memory, on every container and init container.
 
-Upstream charts: only what hearth controls is measured (NetworkPolicy, PDB and monitors in the companion chart,
-its Helm test, requests on the stand-in); the rest is "not measurable offline (upstream chart)" and never
-counted as passing.
+Upstream charts: only what hearth controls is measured (NetworkPolicy in its network chart, PDB and monitors in the
+companion chart, its Helm test, requests on the stand-in); the rest is "not measurable offline (upstream chart)" and
+never counted as passing.
 """
 
 from collections.abc import Mapping, Sequence
@@ -89,8 +90,20 @@ def _selected(objs: Sequence[Mapping[str, Any]], pod: PodTemplate, path: tuple[s
     return out
 
 
+def _component_policies(chart: ChartInfo, build: Build) -> list[dict[str, Any]]:
+    """The NetworkPolicies of every chart of the chart's component (an upstream component's are a chart of their
+    own, released before it, ``manifests/<component>-network.yaml``), read from the build."""
+    names = {c.name for c in build.charts.values() if c.component == chart.component} | {chart.component}
+    return [
+        doc.obj
+        for name in sorted(names)
+        for doc in build.by_component_file.get(name, [])
+        if doc.kind == "NetworkPolicy"
+    ]
+
+
 def _workload(pod: PodTemplate, chart: ChartInfo, docs: Sequence[Document], build: Build) -> WorkloadResult:
-    policies = _objects(docs, "NetworkPolicy")
+    policies = _component_policies(chart, build)
     pdbs = _objects(docs, "PodDisruptionBudget")
     monitors = [d.obj for d in docs if d.kind in ("ServiceMonitor", "PodMonitor")]
     features: dict[str, FeatureStatus] = {}
@@ -98,7 +111,7 @@ def _workload(pod: PodTemplate, chart: ChartInfo, docs: Sequence[Document], buil
     features["networkpolicy"] = (
         FeatureStatus(PASS, ", ".join(selecting))
         if selecting
-        else FeatureStatus(FAIL, "no NetworkPolicy of the chart selects it")
+        else FeatureStatus(FAIL, "no NetworkPolicy of the component's charts selects it")
     )
     kind = pod.workload_kind
     if kind in REPLICATED:
@@ -158,7 +171,7 @@ def _chart(chart: ChartInfo, build: Build) -> ChartResult | None:
         features["helm-test"] = FeatureStatus(PASS, ", ".join(p.endpoint for p in tests))
     else:
         features["helm-test"] = FeatureStatus(FAIL, f"no Helm test Pod in charts/{chart.name}/templates/tests/")
-    policies = _objects(docs, "NetworkPolicy")
+    policies = _component_policies(chart, build)
     unselected = [p.endpoint for p in tests if not _selected(policies, p, ("spec", "podSelector"))]
     if unselected and features["networkpolicy"].status != FAIL:
         features["networkpolicy"] = FeatureStatus(FAIL, f"test pods not selected: {', '.join(unselected)}")
