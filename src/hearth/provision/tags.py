@@ -27,10 +27,14 @@ STAGE_TAGS = (
 def component_task_tags(graph: DependencyGraph) -> dict[str, list[str]]:
     """Component name -> every tag whose selection includes it (its own tags, and those of what needs it)."""
     out: dict[str, set[str]] = {name: set() for name in graph.needs}
-    for tag in sorted(graph.all_tags()):
-        for name in graph.select([tag]):
+    carriers: dict[str, set[str]] = {}  # tag -> components carrying it: graph.select([tag]) without a scan per tag
+    for name, tags in graph.tags.items():
+        for tag in tags:
+            carriers.setdefault(tag, set()).add(name)
+    for tag in sorted(carriers):
+        for name in carriers[tag] | graph.dependencies(carriers[tag]):
             out[name].add(tag)
-    clash = sorted(set(STAGE_TAGS) & graph.all_tags())
+    clash = sorted(set(STAGE_TAGS) & carriers.keys())
     if clash:
         raise ValueError(f"tag {clash[0]!r} names both a pipeline stage and a component or namespace")
     return {name: sorted(tags) for name, tags in out.items()}
