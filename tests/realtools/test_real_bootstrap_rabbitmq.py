@@ -21,7 +21,8 @@ import pika  # type: ignore[import-untyped]
 import pika.exceptions  # type: ignore[import-untyped]
 import pytest
 import requests
-from realtools_bao import kubernetes_ca, real_bao
+from realtools_bao import real_bao
+from realtools_runs import by_name, operator_options, run_twice
 from realtools_servers import LOOPBACK, RABBITMQ_ADMIN, RABBITMQ_ADMIN_PW, RabbitMQ, rabbitmq_server
 
 from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
@@ -83,29 +84,14 @@ def broker(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFac
     admins.mkdir()
     _admin_file(admins)
     with real_bao("static") as bao, rabbitmq_server(management=True) as mq:
-        options = Options(
-            vault_address=bao.address,
-            vault_ca=bao.ca,
-            keys_file=work / "keys.json",
-            vault_token="",
-            kubernetes_ca=kubernetes_ca(work),
-            endpoints={"rabbitmq": f"{LOOPBACK}:{mq.management_port}"},
-            admin_dir=admins,
-        )
+        options = operator_options(bao, work, {"rabbitmq": f"{LOOPBACK}:{mq.management_port}"}, admins)
         state = Broker(hvac.Client(url=bao.address, verify=str(bao.ca)), mq, options, files)
-        state.runs.append(bootstrap(SEED, files, options))
-        state.runs.append(bootstrap(SEED, files, options))
-        token = json.loads((work / "keys.json").read_text())["root_token"]
-        state.vault.token = token
+        state.runs, state.vault.token = run_twice(SEED, files, options)
         yield state
 
 
-def _by_name(results: list[StepResult]) -> dict[str, StepResult]:
-    return {r.name: r for r in results}
-
-
 def test_first_run_creates_the_vhost_the_user_and_its_permissions(broker: Broker) -> None:
-    first = _by_name(broker.runs[0])
+    first = by_name(broker.runs[0])
     assert all(r.status != "failed" for r in first.values()), [r.error for r in first.values() if r.error]
     assert first[STEP].status == "created"
     assert first[STEP].changes == [
@@ -146,19 +132,19 @@ def test_a_drifted_user_is_planned_by_a_dry_run_and_restored_by_a_run(broker: Br
     assert broker.api("PUT", f"users/{CONSUMER}", {"password": "changed-by-hand", "tags": ""}).status_code == 204
     grant = {"configure": ".*", "write": ".*", "read": ".*"}
     assert broker.api("PUT", f"permissions/other/{CONSUMER}", grant).status_code in (201, 204)
-    planned = _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP], dry_run=True))[STEP]
+    planned = by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP], dry_run=True))[STEP]
     assert planned.status == "planned"
     assert planned.changes == [
         f"user {CONSUMER}: reset, password: take from Vault kv/{SECRET}",
         f"user {CONSUMER}: permissions on vhost {CONSUMER} only (remove other)",
     ]
     assert broker.api("GET", f"permissions/other/{CONSUMER}").status_code == 200  # the dry run changed nothing
-    restored = _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP]
+    restored = by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP]
     assert restored.status == "created" and restored.changes == planned.changes
     assert broker.api("GET", f"permissions/other/{CONSUMER}").status_code == 404
     creds = broker.creds()
     broker.amqp(CONSUMER, creds["username"], creds["password"]).close()
-    assert _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
+    assert by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
 
 
 @pytest.mark.parametrize("applied", [0, 1, 2])
@@ -173,9 +159,9 @@ def test_a_run_killed_after_any_change_converges(broker: Broker, applied: int) -
     assert len(changes) == 3
     for change in changes[:applied]:
         change.apply()
-    rerun = _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP]
+    rerun = by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP]
     assert rerun.status == "created" and rerun.changes == [c.description for c in changes[applied:]]
-    assert _by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
+    assert by_name(bootstrap(SEED, broker.files, broker.options, only=[STEP]))[STEP].status == "unchanged"
     creds = broker.creds()
     broker.amqp(CONSUMER, creds["username"], creds["password"]).close()
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import hvac
 import pytest
-from realtools_bao import kubernetes_ca, real_bao
+from realtools_bao import real_bao
+from realtools_runs import by_name, operator_options, run_twice
 from realtools_servers import LOOPBACK, S3_ACCESS_KEY, S3_SECRET_KEY, SeaweedS3, client_env, run, seaweed_server
 
 from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
@@ -84,29 +85,14 @@ def store(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFact
     admins.mkdir()
     _admin_file(admins)
     with real_bao("static") as bao, seaweed_server(iam_writes=True, volumes=64) as s3:
-        options = Options(
-            vault_address=bao.address,
-            vault_ca=bao.ca,
-            keys_file=work / "keys.json",
-            vault_token="",
-            kubernetes_ca=kubernetes_ca(work),
-            endpoints={"minio": f"{LOOPBACK}:{s3.port}"},
-            admin_dir=admins,
-        )
+        options = operator_options(bao, work, {"minio": f"{LOOPBACK}:{s3.port}"}, admins)
         state = Store(hvac.Client(url=bao.address, verify=str(bao.ca)), s3, options, files)
-        state.runs.append(bootstrap(SEED, files, options))
-        state.runs.append(bootstrap(SEED, files, options))
-        assert (work / "keys.json").exists(), [(r.name, r.status, r.error) for r in state.runs[0]]
-        state.vault.token = json.loads((work / "keys.json").read_text())["root_token"]
+        state.runs, state.vault.token = run_twice(SEED, files, options)
         yield state
 
 
-def _by_name(results: list[StepResult]) -> dict[str, StepResult]:
-    return {r.name: r for r in results}
-
-
 def test_first_run_creates_every_bucket_and_user(store: Store) -> None:
-    first = _by_name(store.runs[0])
+    first = by_name(store.runs[0])
     assert all(r.status != "failed" for r in first.values()), [r.error for r in first.values() if r.error]
     buckets = sorted({g["name"] for g in store.grants})
     assert {"velero", "backups"} <= set(buckets)
@@ -154,19 +140,19 @@ def test_a_drifted_key_and_policy_are_planned_by_a_dry_run_and_restored(store: S
     assert extra is not None
     wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]}]}
     store.admin.iam_ok("PutUserPolicy", UserName=user, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(wide))
-    planned = _by_name(bootstrap(SEED, store.files, store.options, only=[USERS], dry_run=True))[USERS]
+    planned = by_name(bootstrap(SEED, store.files, store.options, only=[USERS], dry_run=True))[USERS]
     assert planned.status == "planned"
     assert planned.changes == [
         f"user {user}: policy {POLICY_NAME}, bucket kestra only",
         f"user {user}: remove 1 key Vault does not hold",
     ]
     assert len(_access_keys(store, user)) == 2  # the dry run changed nothing
-    restored = _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS]
+    restored = by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS]
     assert restored.status == "created" and restored.changes == planned.changes
     assert _access_keys(store, user) == [before["access_key_id"]] and store.keys(user) == before
     refused = store.aws(user, tmp_path, "list-objects-v2", "--bucket", "affine")
     assert refused.returncode != 0 and "AccessDenied" in refused.stderr
-    assert _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].status == "unchanged"
+    assert by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].status == "unchanged"
 
 
 def test_a_key_missing_from_vault_is_replaced(store: Store, tmp_path: Path) -> None:
@@ -174,7 +160,7 @@ def test_a_key_missing_from_vault_is_replaced(store: Store, tmp_path: Path) -> N
     old = store.keys(user)
     secret = next(g["secret"] for g in store.grants if g["consumer"] == user).removeprefix("kv/")
     store.vault.secrets.kv.v2.create_or_update_secret(path=secret, secret={"bucket": "stoat"}, mount_point="kv")
-    changes = _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].changes
+    changes = by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].changes
     assert changes == [f"user {user}: access key: create into Vault kv/{secret}, remove 1 key Vault does not hold"]
     new = store.keys(user)
     assert new["access_key_id"] != old["access_key_id"] and _access_keys(store, user) == [new["access_key_id"]]
@@ -198,9 +184,9 @@ def test_a_run_killed_after_any_change_converges(store: Store, tmp_path: Path, a
     assert [c.description.split(":")[0] for c in changes] == [f"user {user}"] * 3
     for change in changes[:applied]:
         change.apply()
-    rerun = _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS]
+    rerun = by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS]
     assert rerun.status == "created" and rerun.changes == [c.description for c in changes[applied:]]
-    assert _by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].status == "unchanged"
+    assert by_name(bootstrap(SEED, store.files, store.options, only=[USERS]))[USERS].status == "unchanged"
     listed = store.aws(user, tmp_path, "list-objects-v2", "--bucket", "supabase")
     assert listed.returncode == 0, listed.stderr
 

@@ -18,7 +18,8 @@ import hvac
 import hvac.exceptions
 import pytest
 import yaml
-from realtools_bao import kubernetes_ca, real_bao
+from realtools_bao import real_bao
+from realtools_runs import by_name, operator_options, run_twice
 
 from hearth.bootstrap import Options, StepResult, bootstrap
 from hearth.catalog.loader import load_catalog
@@ -58,27 +59,14 @@ def sso(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactor
     files = {p: t for p, t in built.items() if not p.startswith(("databases/", "grants/"))}
     work: Path = tmp_path_factory.mktemp("operator")
     with real_bao("static") as bao:
-        options = Options(
-            vault_address=bao.address,
-            vault_ca=bao.ca,
-            keys_file=work / "keys.json",
-            vault_token="",
-            kubernetes_ca=kubernetes_ca(work),
-        )
+        options = operator_options(bao, work)
         state = Run(hvac.Client(url=bao.address, verify=str(bao.ca)), options, files)
-        state.runs.append(bootstrap(SEED, files, options))
-        state.runs.append(bootstrap(SEED, files, options))
-        assert (work / "keys.json").exists(), [(r.name, r.status, r.error) for r in state.runs[0] if r.error]
-        state.vault.token = json.loads((work / "keys.json").read_text())["root_token"]
+        state.runs, state.vault.token = run_twice(SEED, files, options)
         yield state
 
 
-def _by_name(results: list[StepResult]) -> dict[str, StepResult]:
-    return {r.name: r for r in results}
-
-
 def test_first_run_generates_every_clients_secret(sso: Run) -> None:
-    first = _by_name(sso.runs[0])
+    first = by_name(sso.runs[0])
     assert all(r.status != "failed" for r in first.values()), [r.error for r in first.values() if r.error]
     assert len(sso.clients) >= 10
     assert first[sso.step].status == "created"
@@ -133,10 +121,10 @@ def test_a_missing_secret_is_generated_and_an_existing_one_kept(sso: Run) -> Non
     kv.create_or_update_secret(
         path=lost["secret"].removeprefix("kv/"), secret={"client_id": lost["client_id"]}, mount_point="kv"
     )
-    planned = _by_name(bootstrap(SEED, sso.files, sso.options, only=[sso.step], dry_run=True))[sso.step]
+    planned = by_name(bootstrap(SEED, sso.files, sso.options, only=[sso.step], dry_run=True))[sso.step]
     assert planned.status == "planned" and planned.changes == [f"{lost['secret']}: generate client_secret"]
     assert "client_secret" not in sso.entry(lost["secret"])  # the dry run wrote nothing
-    done = _by_name(bootstrap(SEED, sso.files, sso.options, only=[sso.step]))[sso.step]
+    done = by_name(bootstrap(SEED, sso.files, sso.options, only=[sso.step]))[sso.step]
     assert done.status == "created" and done.changes == planned.changes
     assert len(sso.entry(lost["secret"])["client_secret"]) >= 43
     assert sso.entry(kept["secret"]) == before

@@ -26,7 +26,7 @@ from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.contract import HEARTH_LABELS
-from hearth.render.defaults import CHART_VERSION, metadata
+from hearth.render.defaults import early_chart, metadata
 from hearth.render.model import ChartRender, Manifest
 from hearth.resolve import Resolved, providers
 
@@ -152,12 +152,9 @@ def render_bootstrap_tls(resolved: Resolved, component: Component) -> ChartRende
     objects = bootstrap_tls_objects(resolved, component)
     if not objects:
         return None
-    return ChartRender(
-        name=bootstrap_chart_name(component),
-        component=component.name,
-        namespace=component.namespace,
-        version=CHART_VERSION,
-        app_version=CHART_VERSION,
-        description=f"{component.display_name}: listener certificate from the bootstrap CA, before it starts",
-        manifests=objects,
+    return early_chart(
+        component,
+        bootstrap_chart_name(component),
+        "listener certificate from the bootstrap CA, before it starts",
+        objects,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from hearth.catalog.models import Component, Health, SecurityException
 from hearth.contract import EXCEPTION_PREFIX
+from hearth.render.model import ChartRender, Manifest
 
 CHART_VERSION = "0.1.0"
 
@@ -125,3 +126,16 @@ def metadata(
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))
     return meta
+
+
+def early_chart(component: Component, name: str, holds: str, manifests: list[Manifest]) -> ChartRender:
+    """A chart of ``component`` its own release waits for (``RenderedPlatform.bootstrap``), holding ``holds``."""
+    return ChartRender(
+        name=name,
+        component=component.name,
+        namespace=component.namespace,
+        version=CHART_VERSION,
+        app_version=CHART_VERSION,
+        description=f"{component.display_name}: {holds}",
+        manifests=manifests,
+    )

@@ -18,7 +18,7 @@ from hearth.render.bootstrap_tls import render_bootstrap_tls
 from hearth.render.claims import render_claims
 from hearth.render.cluster import render_kube_system, render_nodes, render_upstream_stand_ins
 from hearth.render.dashboards import with_dashboards
-from hearth.render.defaults import CHART_VERSION, metadata
+from hearth.render.defaults import CHART_VERSION, early_chart, metadata
 from hearth.render.grants import render_database_grants
 from hearth.render.helmtests import render_helm_tests
 from hearth.render.identity import render_identity
@@ -207,15 +207,8 @@ def _network_chart(component: Component, companion: ChartRender) -> ChartRender 
     if not policies:
         return None
     companion.manifests = [m for m in companion.manifests if m.get("kind") != "NetworkPolicy"]
-    return ChartRender(
-        name=network_chart_name(component),
-        component=component.name,
-        namespace=component.namespace,
-        version=CHART_VERSION,
-        app_version=CHART_VERSION,
-        description=f"{component.display_name}: its NetworkPolicies, in place before its upstream chart starts",
-        manifests=policies,
-    )
+    holds = "its NetworkPolicies, in place before its upstream chart starts"
+    return early_chart(component, network_chart_name(component), holds, policies)
 
 
 def render_platform(resolved: Resolved) -> RenderedPlatform:
