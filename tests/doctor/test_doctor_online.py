@@ -55,7 +55,7 @@ startup_seconds: 5
 class _Registry(http.server.BaseHTTPRequestHandler):
     """A registry's API root as an anonymous client sees it: 401 with a bearer challenge."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.send_response(401)
         self.send_header("WWW-Authenticate", 'Bearer realm="https://127.0.0.1/token"')
         self.send_header("Content-Length", "0")
@@ -98,7 +98,7 @@ def tls_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[in
     """A registry API root over TLS for 127.0.0.1, its self-signed certificate trusted through SSL_CERT_FILE."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -160,7 +160,7 @@ def test_online_doctor_reaches_each_repository_and_registry_and_judges_the_fetch
     blocked = findings[f"chart repository {refused}"]
     assert blocked["verdict"] == "fail" and "refused" in blocked["detail"].lower(), blocked
     skew = findings["kubeVersion toy 1.0.0 (toy)"]
-    assert skew["verdict"] == "fail" and "'>=1.99.0-0' vs cluster v1.28.5" == skew["detail"], skew
+    assert skew["verdict"] == "fail" and skew["detail"] == "'>=1.99.0-0' vs cluster v1.28.5", skew
     assert not [f for f in findings.values() if f["stage"] == "online" and f["verdict"] == "skipped"]
 
 
