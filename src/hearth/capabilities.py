@@ -97,7 +97,7 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
     "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
     # The identity provider's LDAP backend (Authentik's LDAP outpost) for apps that speak only LDAP: reached by
-    # the apps whose web.sso is ldap (hearth.resolve._sso_wiring), without a need, as OIDC logins are.
+    # the apps whose web.sso is ldap (hearth.resolve.sso), without a need, as OIDC logins are.
     "ldap": CapabilitySpec("none", scheme="ldap"),
     "oidc": CapabilitySpec(
         "to-provider",

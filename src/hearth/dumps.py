@@ -15,7 +15,8 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Component, Port
 from hearth.contract import HEARTH_LABELS, INSTANCE, NAME
 from hearth.protocols import DumpTool
-from hearth.resolve import Flow, Pod, Resolved, pod_with_port, provider_endpoint
+from hearth.resolve.endpoints import pod_with_port, provider_endpoint
+from hearth.resolve.records import Flow, Pod, Resolved
 
 DUMP_POD = "backup"
 """The pod name of a component's dump job: its objects are ``<component>-backup``."""

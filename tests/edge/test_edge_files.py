@@ -22,7 +22,8 @@ from hearth.edge.render import (
     render_edge,
 )
 from hearth.render.platform import FILE_RENDERERS
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 from tools import tool
 
 

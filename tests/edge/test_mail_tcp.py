@@ -19,7 +19,9 @@ from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.edge.render import BLUEPRINT
 from hearth.render.ingress import tcp_routes
-from hearth.resolve import Resolved, resolve, tcp_entrypoint
+from hearth.resolve import resolve
+from hearth.resolve.endpoints import tcp_entrypoint
+from hearth.resolve.records import Resolved
 from hearth.verify.build.audit import load_build
 from hearth.verify.reach import build_matrix
 from hearth.verify.zero_trust.north_south import audit_north_south

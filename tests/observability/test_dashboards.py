@@ -11,7 +11,9 @@ import pytest
 from hearth.catalog.loader import load_catalog
 from hearth.render.dashboards import LOKI_DATASOURCE, datasource_names
 from hearth.render.platform import render_platform
-from hearth.resolve import Resolved, provider_endpoint, providers, resolve
+from hearth.resolve import resolve
+from hearth.resolve.endpoints import provider_endpoint, providers
+from hearth.resolve.records import Resolved
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ import pytest
 from hearth.catalog.loader import load_catalog
 from hearth.render.log_collector import alloy_config, host_paths, push_url, with_log_collector
 from hearth.render.platform import render_platform
-from hearth.resolve import Resolved, providers, resolve
+from hearth.resolve import resolve
+from hearth.resolve.endpoints import providers
+from hearth.resolve.records import Resolved
 from hearth.verify.build.audit import load_build
 from hearth.verify.reach import build_matrix
 from tools import RunHearth

@@ -12,7 +12,7 @@ import yaml
 
 from hearth.catalog.models import Catalog
 from hearth.render.model import RenderedPlatform
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 #: ``--api-versions`` for the custom resources the charts carry; the real CRDs are installed by their charts.
 API_VERSIONS = ("monitoring.coreos.com/v1", "cert-manager.io/v1", "traefik.io/v1alpha1", "velero.io/v1")

@@ -16,7 +16,8 @@ from realtools_servers import LOOPBACK, Bao, MariaDB, Postgres, bao_server, mari
 from hearth.catalog.loader import load_catalog
 from hearth.render.grants import ADMIN_PLACEHOLDER, render_database_grants
 from hearth.render.model import RenderedPlatform
-from hearth.resolve import Grant, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Grant
 
 
 def _psql(pg: Postgres, sql: str, *, db: str, user: str, password: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from render_cases import CASES, resolved_case  # noqa: E402
 
 from hearth.render.model import RenderedPlatform  # noqa: E402
 from hearth.render.platform import render_platform  # noqa: E402
-from hearth.resolve import Resolved  # noqa: E402
+from hearth.resolve.records import Resolved  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from hearth.catalog.models import Component
 from hearth.render.helmtests import render_helm_tests
 from hearth.render.model import Manifest
 from hearth.render.platform import MANIFEST_RENDERERS
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 
 class _Dumper(yaml.SafeDumper):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hearth.catalog.loader import load_catalog
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 TESTS = Path(__file__).resolve().parent.parent
 CASES_DIR = TESTS / "fixtures" / "render"

@@ -19,7 +19,8 @@ import pytest
 
 from hearth.catalog.loader import load_catalog
 from hearth.render.app_settings import render_app_settings, settings_file
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 OPS: dict[str, tuple[set[str], set[str]]] = {
     # @type -> (required keys, optional keys) besides "@type".

@@ -11,7 +11,7 @@ from hearth.capabilities import CAPABILITIES
 from hearth.dumps import DUMP_POD, dump_target
 from hearth.render.backup.storage import retention_terms, velero_ttl
 from hearth.render.model import Manifest, RenderedPlatform
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 # Top-level keys of charts/velero/values.yaml in chart 12.1.0 (vmware-tanzu/helm-charts, values.schema.json).
 VELERO_VALUE_KEYS = {

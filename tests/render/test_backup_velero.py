@@ -11,7 +11,7 @@ import kubernetes_validate
 from hearth.render.helmtests import CURL_IMAGE, TEST_LABEL
 from hearth.render.intent import CONNECTS_TO
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 # charts/velero/values.yaml of chart 12.1.0: the commented defaults of `resources` and `nodeAgent.resources`.
 SERVER_DEFAULTS = {"requests": {"cpu": "500m", "memory": "128Mi"}, "limits": {"cpu": "1000m", "memory": "512Mi"}}

@@ -10,7 +10,8 @@ from builders import node
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Kubelet, Node
 from hearth.render.cluster import node_allocatable, render_kube_system, render_nodes
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 ANNOTATION = "hearth.dev"
 

@@ -16,7 +16,7 @@ from hearth.render.backup import backup_vault_files
 from hearth.render.observability import render_rules_file
 from hearth.render.platform import chart_name, upstream_values
 from hearth.render.tls import render_pki_files
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 
 def rendered_files(resolved: Resolved) -> dict[str, str]:

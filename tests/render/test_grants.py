@@ -12,7 +12,8 @@ from hearth.protocols import mysql_ident, pg_ident, sql_literal
 from hearth.render.grants import ADMIN_PLACEHOLDER, render_database_grants
 from hearth.render.model import RenderedPlatform
 from hearth.render.platform import upstream_values
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from hearth.catalog.models import Component
 from hearth.protocols import AMQP_HEADER, AMQP_START, NC_IMAGE
 from hearth.render.helmtests import CURL_IMAGE, TEST_LABEL, render_helm_tests
 from hearth.render.model import Manifest, RenderedPlatform
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 
 def _tests(platform: RenderedPlatform) -> dict[str, Manifest]:

@@ -7,7 +7,7 @@ import json
 from hearth.render.ingress import AUTH_RESPONSE_HEADERS, render_ingress
 from hearth.render.model import Manifest, RenderedPlatform
 from hearth.render.tls import ISSUER_NAME, VAULT_ROLE, render_certificate
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 
 def _kinds(platform: RenderedPlatform, kind: str) -> dict[str, list[Manifest]]:

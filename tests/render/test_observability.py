@@ -16,7 +16,8 @@ from hearth.catalog.models import Component
 from hearth.render.cluster import render_upstream_stand_ins
 from hearth.render.model import RenderedPlatform
 from hearth.render.observability import RULES_FILE, render_service_monitor
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 from tools import tool
 
 MONITOR_KINDS = ("ServiceMonitor", "PodMonitor")

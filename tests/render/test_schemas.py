@@ -32,7 +32,8 @@ from hearth.render.cluster import render_upstream_stand_ins
 from hearth.render.ingress import render_ingress
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 from tools import tool
 
 CRD_MODELS: dict[tuple[str, str], type[BaseModel]] = {

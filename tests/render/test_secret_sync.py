@@ -16,7 +16,8 @@ from hearth.catalog.loader import load_catalog
 from hearth.render.model import Manifest
 from hearth.render.platform import render_platform
 from hearth.render.secrets import secret_paths
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 CRDS = Path(__file__).parents[1] / "fixtures" / "upstream" / "external-secrets"
 KINDS = {"ExternalSecret", "SecretStore", "VaultDynamicSecret"}

@@ -14,9 +14,11 @@ import pytest
 from hearth.catalog.loader import load_catalog
 from hearth.render.ingress import forward_auth_middleware, ingress_route
 from hearth.render.platform import render_platform
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
 
 # What each chart's templates name the Service of the web pod, and the values key of that Service's port (with
+from hearth.resolve.records import Resolved
+
 # the chart's default when hearth's values leave it unset).
 #  - authentik 2026.8.0 templates/server/service.yaml: authentik.server.fullname = "<fullname>-server"; port
 #    server.service.servicePortHttp (values.yaml default 80).

@@ -22,7 +22,8 @@ import yaml
 from hearth.catalog.loader import load_catalog
 from hearth.render.platform import render_platform
 from hearth.render.sso import BLUEPRINT_DIR, CLIENTS_FILE, CONFIGMAP
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 SCHEMA = Path(__file__).parents[1] / "fixtures" / "upstream" / "authentik" / "schema.json"
 UUID = "00000000-0000-4000-8000-000000000000"

@@ -20,7 +20,8 @@ from hearth.catalog.loader import load_catalog
 from hearth.protocols import DatabaseGrant, Dialect, DumpTool
 from hearth.render.model import RenderedPlatform
 from hearth.render.platform import render_platform
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 TOY_PROVIDER = """\
 name: toy

@@ -8,7 +8,8 @@ from hearth.catalog.checks import component_problems
 from hearth.catalog.models import Component
 from hearth.render.defaults import probes
 from hearth.render.workload import pod_template
-from hearth.resolve import Resolved, resolve
+from hearth.resolve import resolve
+from hearth.resolve.records import Resolved
 
 _RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}}
 _DATABASE: dict[str, Any] = {

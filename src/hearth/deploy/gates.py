@@ -19,7 +19,7 @@ from hearth.capabilities import CAPABILITIES, crd_providers
 from hearth.deploy.helm import Helm, HelmError
 from hearth.deploy.kube import Kube, Obj
 from hearth.deploy.releases import Build, Release
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 HEARTH_NAMESPACE = "hearth"
 BOOTSTRAP_MARKER = "hearth-bootstrap"

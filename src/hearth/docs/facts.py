@@ -20,7 +20,8 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.models import Catalog
 from hearth.contract import COMPONENT
 from hearth.graph import DependencyGraph
-from hearth.resolve import Resolved, provider_address
+from hearth.resolve.endpoints import provider_address
+from hearth.resolve.records import Resolved
 from hearth.verify.build.fields import byte_amount
 from hearth.verify.build.model import Build
 from hearth.verify.report import CheckReport

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hearth.catalog.models import Port
-from hearth.resolve import Endpoint, Resolved, pod_with_port, provider_endpoint, tcp_entrypoint
+from hearth.resolve.endpoints import Endpoint, pod_with_port, provider_endpoint, tcp_entrypoint
+from hearth.resolve.records import Resolved
 
 
 @dataclass(frozen=True)

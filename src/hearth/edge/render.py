@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from hearth.edge.public import PublicHost, PublicTcp, cluster_ingress, public_hosts, public_tcp
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 EDGE_DIR = "gateway"
 COMPOSE_FILE = f"{EDGE_DIR}/docker-compose.yml"

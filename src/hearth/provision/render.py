@@ -11,7 +11,8 @@ from hearth.deploy import UNCHANGED
 from hearth.graph import DependencyGraph
 from hearth.provision.inventory import all_vars, k8s_cluster_vars, render_hosts_ini
 from hearth.provision.tags import component_task_tags
-from hearth.resolve import Resolved, providers
+from hearth.resolve.endpoints import providers
+from hearth.resolve.records import Resolved
 
 ROOT = "ansible"
 HEADER = "# Rendered by hearth from the catalog. Do not edit: change the catalog and run `hearth render`.\n"

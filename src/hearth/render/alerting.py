@@ -28,7 +28,7 @@ from hearth.render.backup import render_component_backup
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
 from hearth.render.secrets import INJECT
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yaml"
 SECRET_FILE = "slack-webhook"

@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from hearth.catalog.models import Component
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 SETTINGS_DIR = "settings"
 # Stalwart's listener protocol and implicit TLS for each IANA service name of a mail port (NetworkListenerProtocol

@@ -28,7 +28,8 @@ from hearth.catalog.models import Component
 from hearth.contract import HEARTH_LABELS
 from hearth.render.defaults import early_chart, metadata
 from hearth.render.model import ChartRender, Manifest
-from hearth.resolve import Resolved, providers
+from hearth.resolve.endpoints import providers
+from hearth.resolve.records import Resolved
 
 CERT_MANAGER_API = "cert-manager.io/v1"
 SELF_SIGNED = "hearth-bootstrap-selfsigned"

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.render.package.write import dump_yaml
-from hearth.resolve import Resolved, providers
+from hearth.resolve.endpoints import providers
+from hearth.resolve.records import Resolved
 
 CLAIMS_FILE = "claims.yaml"
 HEADER = (

@@ -16,7 +16,7 @@ from hearth.render.defaults import metadata
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.network import DNS_LABELS
-from hearth.resolve import Pod, Resolved
+from hearth.resolve.records import Pod, Resolved
 
 DNS_SERVICE = "kube-dns"
 DNS_PORTS = [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")]

@@ -16,7 +16,7 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.credentials import APP, PLACEHOLDER, Credential
 from hearth.catalog.models import Component
 from hearth.render.grants import _endpoint
-from hearth.resolve import Grant, Resolved
+from hearth.resolve.records import Grant, Resolved
 
 SECRETS_DIR = "/vault/secrets"
 RAW_LINES = "{{ range $k, $v := @DATA@ }}{{ $k }}={{ $v }}\n{{ end }}"

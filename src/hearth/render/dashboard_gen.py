@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from hearth.catalog.models import Component
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 UID = "hearth-components"
 # Every metric the generated dashboard queries, and who provides it.

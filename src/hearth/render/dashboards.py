@@ -17,7 +17,8 @@ from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.render.dashboard_gen import UID, component_dashboard_json
-from hearth.resolve import Resolved, provider_endpoint
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.records import Resolved
 
 PROVIDER = "hearth"
 PROVIDER_PATH = f"/var/lib/grafana/dashboards/{PROVIDER}"

@@ -23,7 +23,8 @@ import json
 
 from hearth.capabilities import CAPABILITIES
 from hearth.protocols import login
-from hearth.resolve import Endpoint, Grant, Resolved, pod_with_port, provider_endpoint
+from hearth.resolve.endpoints import Endpoint, pod_with_port, provider_endpoint
+from hearth.resolve.records import Grant, Resolved
 
 ADMIN_PLACEHOLDER = "OPERATOR-SETS-ADMIN-USERNAME"
 ROTATION_PERIOD = 30 * 24 * 3600

@@ -29,7 +29,8 @@ from hearth.render.bootstrap_tls import CA_KEY, serves_tls, trust_secret
 from hearth.render.defaults import metadata, restricted_container, restricted_pod
 from hearth.render.model import Manifest
 from hearth.render.network import POLICY_LABELS, network_policy, peer_selector
-from hearth.resolve import Pod, Resolved, pod_with_port
+from hearth.resolve.endpoints import pod_with_port
+from hearth.resolve.records import Pod, Resolved
 
 TEST_LABEL = HELM_TEST
 # curlimages/curl: curl's official image (Alpine, non-root); busybox: for `nc` (and sh, printf, od). Both pinned.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hearth.catalog.models import Component
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import standard_labels
+from hearth.resolve.pods import standard_labels
 
 READ_ONLY_RULES = [{"apiGroups": [""], "resources": ["configmaps", "pods"], "verbs": ["get", "list", "watch"]}]
 

@@ -6,7 +6,7 @@ Service of the pod that carries ``web.port``. Its TLS secret is the one the comp
 (``hearth.render.tls``) fills.
 
 Each port a component lists in ``public_tcp`` (mail: SMTP, submission, IMAPS) gets an ``IngressRouteTCP`` on the
-router's entrypoint whose Service port is that port (``hearth.resolve.tcp_entrypoint``), matching any SNI
+router's entrypoint whose Service port is that port (``hearth.resolve.endpoints.tcp_entrypoint``), matching any SNI
 (``HostSNI(`*`)``, the only rule a non-TLS TCP router takes) and passing the bytes through to the component's
 Service: TLS (implicit or STARTTLS) stays end to end with the mail server. Where the component maps the port in
 ``proxy_protocol`` (a listener of its own that reads a PROXY protocol header), the route goes to that port instead,
@@ -29,7 +29,9 @@ from typing import Any
 from hearth.catalog.models import Component
 from hearth.render.bootstrap_tls import serves_tls, trust_secret
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, pod_with_port, provider_endpoint, providers, standard_labels, tcp_entrypoint
+from hearth.resolve.endpoints import pod_with_port, provider_endpoint, providers, tcp_entrypoint
+from hearth.resolve.pods import standard_labels
+from hearth.resolve.records import Resolved
 
 TRAEFIK_API = "traefik.io/v1alpha1"
 # The PROXY protocol version the router sends ahead of a proxied TCP route (v2: binary, IPv4 and IPv6).

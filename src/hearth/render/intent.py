@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from hearth.capabilities import CAPABILITIES
 from hearth.contract import BACKUP_EXEMPT, COMPONENT, CONNECTS_TO, MONITORED_BY, ROLE, WEBHOOK_PORT
-from hearth.resolve import Pod, Resolved, provider_endpoint
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.records import Pod, Resolved
 
 __all__ = ["COMPONENT", "CONNECTS_TO", "intent_annotations"]
 

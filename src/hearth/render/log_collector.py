@@ -25,7 +25,8 @@ import re
 from typing import Any
 
 from hearth.catalog.models import Component
-from hearth.resolve import Resolved, provider_endpoint
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.records import Resolved
 
 CAPABILITY = "log-collector"
 PUSH_PATH = "/loki/api/v1/push"

@@ -15,7 +15,7 @@ from hearth.catalog.models import Namespace
 from hearth.contract import COMPONENT, HEARTH_LABELS
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Flow, Pod, Resolved
+from hearth.resolve.records import Flow, Pod, Resolved
 
 NS_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"

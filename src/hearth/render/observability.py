@@ -32,7 +32,9 @@ from hearth.contract import HEARTH_LABELS
 from hearth.render.bootstrap_tls import CA_KEY, serves_tls, trust_secret
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Pod, Resolved, providers, selector_labels, standard_labels
+from hearth.resolve.endpoints import providers
+from hearth.resolve.pods import selector_labels, standard_labels
+from hearth.resolve.records import Pod, Resolved
 
 MONITORING_API = "monitoring.coreos.com/v1"
 RULE_GROUP = "hearth.platform"

@@ -35,7 +35,7 @@ from hearth.render.sso_wiring import with_sso_blueprints
 from hearth.render.tls import render_certificate, render_cluster_issuer, render_pki_files
 from hearth.render.vault_server import with_raft_storage
 from hearth.render.workload import pod_disruption_budget, render_workload
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 PSA_LEVELS = ("restricted", "baseline", "privileged")
 

@@ -16,7 +16,7 @@ import json
 from hearth.capabilities import CAPABILITIES
 from hearth.render.backup.storage import DUMP_BUCKET, VELERO_BUCKET
 from hearth.render.grants import _endpoint
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 GRANT_KINDS = ("acl-user", "vhost", "bucket")
 """The grant kinds rendered here (``database`` is ``hearth.render.grants``'s)."""

@@ -24,7 +24,9 @@ from hearth.render.credentials import Source, go_value, literal, source_of
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
 from hearth.render.secrets import secret_paths, vault_url
-from hearth.resolve import Resolved, provider_endpoint, standard_labels
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.pods import standard_labels
+from hearth.resolve.records import Resolved
 
 API = "external-secrets.io/v1"
 GENERATORS = "generators.external-secrets.io/v1alpha1"

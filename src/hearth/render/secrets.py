@@ -14,7 +14,8 @@ from hearth.capabilities import CAPABILITIES, LOGIN
 from hearth.catalog.models import Component
 from hearth.render.bootstrap_tls import CA_KEY, trust_secret
 from hearth.render.credentials import Delivered, deliver, source_of
-from hearth.resolve import Grant, Resolved, provider_endpoint
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.records import Grant, Resolved
 
 INJECT = "vault.hashicorp.com"
 TOKEN_VOLUME = "vault-token"

@@ -42,7 +42,7 @@ from hearth.render.defaults import metadata
 from hearth.render.ingress import fqdn
 from hearth.render.model import Manifest
 from hearth.render.secrets import secret_path
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 BLUEPRINT_DIR = "sso/blueprints"
 CLIENTS_FILE = "sso/clients.json"

@@ -22,7 +22,7 @@ from typing import Any
 from hearth.catalog.models import Component
 from hearth.render.secrets import INJECT, TOKEN_VOLUME, shared_secret_paths, token_volume, vault_address
 from hearth.render.sso import CONFIGMAP, identity_provider, render_blueprint_configmap
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 
 def secret_template(path: str) -> str:

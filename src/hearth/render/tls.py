@@ -23,7 +23,9 @@ from hearth.render.defaults import metadata
 from hearth.render.ingress import fqdn, tls_secret_name
 from hearth.render.model import Manifest
 from hearth.render.secrets import vault_url
-from hearth.resolve import Resolved, provider_endpoint, providers, standard_labels
+from hearth.resolve.endpoints import provider_endpoint, providers
+from hearth.resolve.pods import standard_labels
+from hearth.resolve.records import Resolved
 
 CERT_MANAGER_API = "cert-manager.io/v1"
 ISSUER_NAME = "vault-pki"

@@ -23,7 +23,7 @@ from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.render.bootstrap_tls import CA_KEY
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 USERCONFIG = "/vault/userconfig"
 HEADLESS_SUFFIX = "-internal"  # vault-helm templates/server-headless-service.yaml: <fullname>-internal

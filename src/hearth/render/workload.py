@@ -16,7 +16,8 @@ from hearth.render.defaults import (
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.secrets import delivered, vault_injection
-from hearth.resolve import HEARTH_POD, Resolved, selector_labels, standard_labels
+from hearth.resolve.pods import selector_labels, standard_labels
+from hearth.resolve.records import HEARTH_POD, Resolved
 
 
 def _container_ports(ports: list[Port]) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from hearth.render.backup.vault import backup_vault_files
 from hearth.render.backup.velero import with_backup_store
 from hearth.render.backup.velero_schedules import render_cluster_schedules, render_volume_schedule
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 __all__ = ["backup_vault_files", "render_component_backup", "with_backup_store"]
 

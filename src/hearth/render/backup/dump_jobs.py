@@ -20,9 +20,11 @@ from hearth.render.defaults import metadata, restricted_container, restricted_po
 from hearth.render.intent import intent_annotations
 from hearth.render.model import Manifest
 from hearth.render.secrets import INJECT, TOKEN_VOLUME, token_volume, vault_address
-from hearth.resolve import Endpoint, Resolved, provider_endpoint
+from hearth.resolve.endpoints import Endpoint, provider_endpoint
 
 # amazon/aws-cli: the official AWS CLI v2 image, pinned; it uploads dumps with the S3 API.
+from hearth.resolve.records import Resolved
+
 UPLOADER_IMAGE = "docker.io/amazon/aws-cli:2.22.0"
 UNPRIVILEGED_UID = 65532
 

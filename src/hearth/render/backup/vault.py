@@ -12,7 +12,7 @@ import json
 from hearth.catalog.models import Component
 from hearth.dumps import DUMP_POD
 from hearth.render.secrets import kubernetes_role, policy_text
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 
 def dump_secret_paths(component: Component) -> dict[str, str]:

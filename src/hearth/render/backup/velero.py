@@ -22,7 +22,8 @@ from hearth.render.backup.storage import S3_REGION, VELERO_BUCKET
 from hearth.render.backup.vault import agent_template
 from hearth.render.defaults import restricted_container, restricted_pod
 from hearth.render.secrets import INJECT, TOKEN_VOLUME, secret_paths, token_volume, vault_address
-from hearth.resolve import Resolved, provider_endpoint
+from hearth.resolve.endpoints import provider_endpoint
+from hearth.resolve.records import Resolved
 
 AWS_PLUGIN_IMAGE = "docker.io/velero/velero-plugin-for-aws:v1.14.0"
 UNPRIVILEGED_UID = 65532

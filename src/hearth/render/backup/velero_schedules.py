@@ -15,7 +15,9 @@ from hearth.contract import COMPONENT, HEARTH_LABELS
 from hearth.render.backup.storage import velero_ttl
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
-from hearth.resolve import Resolved, providers, standard_labels
+from hearth.resolve.endpoints import providers
+from hearth.resolve.pods import standard_labels
+from hearth.resolve.records import Resolved
 
 
 def velero_namespace(resolved: Resolved) -> str | None:

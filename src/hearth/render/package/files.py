@@ -22,7 +22,7 @@ from hearth.capabilities import crd_providers
 from hearth.graph import GROUP_TAGS
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
 from hearth.render.package.write import dump_all, dump_yaml
-from hearth.resolve import Resolved
+from hearth.resolve.records import Resolved
 
 KUBE_VERSION_CONSTRAINT = ">=1.28.0-0"
 HOOK_ANNOTATION = "helm.sh/hook"
