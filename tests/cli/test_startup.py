@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 import hearth
+from hearth.cli import COMMANDS, app
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SRC = Path(hearth.__file__).resolve().parent.parent
@@ -68,3 +71,28 @@ def test_a_command_imports_only_what_it_uses(args: list[str], absent: list[str],
     loaded = sorted(m for m in modules if any(m == name or m.startswith(f"{name}.") for name in absent))
     assert loaded == [], f"hearth {' '.join(args)} imported {loaded}"
     assert set(present) <= modules
+
+
+def test_a_command_named_first_is_built_alone_and_behaves_as_among_all() -> None:
+    """``hearth NAME`` builds NAME's click command only (typer reads each command's annotations to build it); its
+    help, its errors and its output are those of the application with every command."""
+    full = typer.main.get_command(app)
+    names = sorted(full.commands)  # type: ignore[attr-defined]
+    assert len(names) == len(COMMANDS) > 1
+    runner = CliRunner()
+    for name in names:
+        narrow = app.for_words([name, "--help"])
+        assert sorted(typer.main.get_command(narrow).commands) == [name]  # type: ignore[attr-defined]
+        for args in ([name, "--help"], [name, "--no-such-option"]):
+            alone, among_all = runner.invoke(narrow, args), runner.invoke(app, args)
+            assert (alone.exit_code, alone.stdout, alone.stderr) == (
+                among_all.exit_code,
+                among_all.stdout,
+                among_all.stderr,
+            ), args
+    assert (
+        runner.invoke(app.for_words(["validate"]), ["validate", "--quiet"]).stdout
+        == runner.invoke(app, ["validate", "--quiet"]).stdout
+    )
+    for words in ([], ["--help"], ["--version"], ["no-such-command"], ["-p", "validate"]):
+        assert app.for_words(words) is app, words
