@@ -22,7 +22,8 @@ from hearth.bootstrap.rabbitmq import rabbitmq_steps
 from hearth.bootstrap.runner import Progress, run_steps, select
 from hearth.bootstrap.s3 import s3_steps
 from hearth.bootstrap.sso import sso_steps
-from hearth.bootstrap.vault import Vault, VaultFacts, vault_steps
+from hearth.bootstrap.vault import Vault, VaultFacts
+from hearth.bootstrap.vault.steps import vault_steps
 from hearth.catalog.models import Catalog
 from hearth.deploy.kube import connect as kube_connect
 
