@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from hearth.cli.options import DetailsOpt, Format, OutOpt, PlatformOpt, QuietOpt, VerboseOpt
+from hearth.cli.options import DetailsOpt, Format, FormatOpt, OutOpt, PlatformOpt, QuietOpt, VerboseOpt
 from hearth.commands import DEFAULT_BUILD, DEFAULT_DOCS
 
 
@@ -134,7 +134,7 @@ def reach(
         list[str] | None,
         typer.Option("--peer-ip", help="Add an endpoint outside the cluster (only ipBlock peers match it)."),
     ] = None,
-    output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
+    output: FormatOpt = Format.table,
     allowed_only: Annotated[bool, typer.Option("--allowed-only", help="List allowed connections only.")] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,

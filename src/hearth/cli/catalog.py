@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from hearth.cli.options import DoctorFormat, Format, GraphFormat, PlatformOpt, QuietOpt, SchemaFormat, VerboseOpt
+from hearth.cli.options import (
+    DoctorFormat,
+    Format,
+    FormatOpt,
+    GraphFormat,
+    NoDepsOpt,
+    PlatformOpt,
+    QuietOpt,
+    SchemaFormat,
+    VerboseOpt,
+)
 
 
 def validate(platform: PlatformOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
@@ -35,8 +45,8 @@ def plan(
             "Repeat or comma-separate. Needs are included.",
         ),
     ] = None,
-    no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not add the selection's transitive needs.")] = False,
-    output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
+    no_deps: NoDepsOpt = False,
+    output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

@@ -15,6 +15,7 @@ from hearth.cli.options import (
     BuildOpt,
     ContextOpt,
     Format,
+    FormatOpt,
     KubeconfigOpt,
     NoDepsOpt,
     PlatformOpt,
@@ -33,7 +34,7 @@ def bootstrap(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read the state and list what each step would change.")
     ] = False,
-    output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
+    output: FormatOpt = Format.table,
     keys_file: Annotated[
         Path | None,
         typer.Option("--keys-file", help="Vault's key file: written once (mode 0600) by init, read to unseal."),
@@ -139,7 +140,7 @@ def status(
     platform: PlatformOpt = None,
     build: BuildOpt = None,
     tags: TagsOpt = None,
-    output: Annotated[Format, typer.Option("--output", "-o", help="table or json.")] = Format.table,
+    output: FormatOpt = Format.table,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     quiet: QuietOpt = False,

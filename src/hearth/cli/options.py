@@ -43,6 +43,7 @@ class GraphFormat(StrEnum):
     dot = "dot"
 
 
+FormatOpt = Annotated[Format, typer.Option("--output", "-o", help="table or json.")]
 PlatformOpt = Annotated[
     Path | None,
     typer.Option(
