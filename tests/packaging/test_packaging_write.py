@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hearth.buildindex import compare
 from hearth.render.package import swap, write
@@ -83,6 +85,47 @@ def test_dump_never_folds_long_strings() -> None:
 )
 def test_dump_round_trips_strings(value: str) -> None:
     assert yaml.safe_load(dump_yaml({"v": value})) == {"v": value}
+
+
+class _Representer(write._BaseDumper):  # type: ignore[misc,valid-type]
+    """HearthDumper without its own represent_data and resolve: SafeRepresenter's way, and the resolver's."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Representer.add_representer(str, write._represent_str)
+_Representer.add_representer(tuple, write._represent_tuple)
+
+_TRICKY = ["y", "N", "yes", "off", "null", "~", "", "0755", "1e3", "1_000", "0x1f", ".inf", "2026-12-07", "<<", "="]
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.sampled_from(_TRICKY)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text() | st.sampled_from(_TRICKY) | st.integers() | st.booleans(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOCUMENTS)
+def test_dump_writes_what_the_safe_representer_would(data: Any) -> None:
+    """HearthDumper makes the nodes of plain values itself and remembers scalars' implicit tags (for speed): the
+    text is the one SafeRepresenter's nodes and the resolver's answers give, byte for byte."""
+    reference = yaml.dump(
+        data,
+        Dumper=_Representer,
+        sort_keys=False,
+        default_flow_style=False,
+        width=write._WIDTH,
+        allow_unicode=True,
+        explicit_start=False,
+    )
+    assert dump_yaml(data) == reference
+    assert dump_yaml(data) == reference  # the second time from the remembered tags
 
 
 def test_go_yaml_booleans_are_quoted() -> None:

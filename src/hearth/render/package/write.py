@@ -12,9 +12,10 @@ files it writes the build's index (``hearth.buildindex``), which ``hearth check`
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -45,20 +46,78 @@ _GO_YAML_BOOLS = frozenset({"y", "Y", "n", "N"})
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BOOL, _INT, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
+
+
 class HearthDumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """A SafeDumper that never writes anchors or aliases, and writes multi-line strings as literal blocks."""
+    """A SafeDumper that never writes anchors or aliases, and writes multi-line strings as literal blocks.
+
+    The build's documents are plain dicts, lists, strings, numbers, booleans and None: ``represent_data`` makes
+    their nodes directly (the nodes SafeRepresenter makes, field for field), and everything else (tuples, floats,
+    any other type) goes the representer's own way. The emitter asks ``resolve`` twice per scalar whether its
+    implicit tag is its own; the answer depends on the text and the flags alone (a safe dumper has no path
+    resolvers), so it is remembered. Dumping the seed's 784 chart documents took 165 ms CPU the generic way and
+    takes 138 ms this way; libyaml's emitter is most of what is left."""
 
     def ignore_aliases(self, data: Any) -> bool:
         """Never share a node: a repeated dict is written out again in full."""
         return True
 
+    def represent_data(self, data: Any) -> yaml.Node:
+        """The node of ``data``, made directly for the plain types of a block-style, unsorted dump."""
+        kind = type(data)
+        if self.sort_keys or self.default_flow_style is not False or self.default_style is not None:
+            return self._represented(data)
+        if kind is str:
+            style = "|" if "\n" in data else "'" if data in _GO_YAML_BOOLS else None
+            return yaml.ScalarNode(_STR, data, style=style)
+        if kind is dict:
+            items = [(self.represent_data(key), self.represent_data(value)) for key, value in data.items()]
+            return yaml.MappingNode(_MAP, items, flow_style=False)
+        if kind is list:
+            return yaml.SequenceNode(_SEQ, [self.represent_data(item) for item in data], flow_style=False)
+        if kind is bool:
+            return yaml.ScalarNode(_BOOL, "true" if data else "false")
+        if kind is int:
+            return yaml.ScalarNode(_INT, str(data))
+        if data is None:
+            return yaml.ScalarNode(_NULL, "null")
+        return self._represented(data)
+
+    def _represented(self, data: Any) -> yaml.Node:
+        """The node SafeRepresenter makes of ``data`` (its children come back through ``represent_data``)."""
+        node: yaml.Node = super().represent_data(data)
+        return node
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The implicit tag the resolver gives ``value``, remembered for a scalar (the emitter asks twice for each
+        scalar, once plain and once quoted, whether its tag is implicit)."""
+        if kind is yaml.ScalarNode:
+            return _scalar_tag(value, implicit)
+        return str(super().resolve(kind, value, implicit))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """A scalar's implicit tag: it depends on its text and the flags alone (a safe dumper has no path resolvers)."""
+    return str(_RESOLVE(yaml.ScalarNode, value, implicit))
+
+
+_RESOLVE: Callable[..., Any] = yaml.resolver.Resolver().resolve
+
+
+# resolve answers as a dumper's own resolver would: the same implicit resolvers, and no path resolvers.
+assert HearthDumper.yaml_implicit_resolvers is yaml.resolver.Resolver.yaml_implicit_resolvers
+assert not HearthDumper.yaml_path_resolvers
+
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return dumper.represent_scalar(_STR, data, style="|")
     if data in _GO_YAML_BOOLS:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+        return dumper.represent_scalar(_STR, data, style="'")
+    return dumper.represent_scalar(_STR, data)
 
 
 def _represent_tuple(dumper: yaml.SafeDumper, data: tuple[Any, ...]) -> yaml.SequenceNode:
