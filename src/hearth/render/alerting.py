@@ -27,6 +27,7 @@ from hearth.catalog.models import AlertRouting, Component, SeverityRoute
 from hearth.render.backup import render_component_backup
 from hearth.render.model import Manifest
 from hearth.render.observability import render_service_monitor
+from hearth.render.package.write import SAFE_DUMPER
 from hearth.render.secrets import INJECT
 from hearth.resolve.records import Resolved
 
@@ -224,7 +225,9 @@ def render_alertmanager_file(resolved: Resolved) -> dict[str, str]:
     routing = resolved.catalog.platform.alert_routing
     if routing is None or not any("metrics" in c.capabilities() for c in resolved.catalog.components.values()):
         return {}
-    text = yaml.safe_dump(alertmanager_config(routing), sort_keys=False, default_flow_style=False, width=1000)
+    text = yaml.dump(
+        alertmanager_config(routing), Dumper=SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=1000
+    )
     return {ALERTMANAGER_FILE: "# Alertmanager routing, rendered by hearth from platform.alert_routing.\n" + text}
 
 

@@ -32,6 +32,7 @@ from hearth.contract import HEARTH_LABELS
 from hearth.render.bootstrap_tls import CA_KEY, serves_tls, trust_secret
 from hearth.render.defaults import metadata
 from hearth.render.model import Manifest
+from hearth.render.package.write import SAFE_DUMPER
 from hearth.resolve.endpoints import providers
 from hearth.resolve.pods import selector_labels, standard_labels
 from hearth.resolve.records import Pod, Resolved
@@ -158,5 +159,5 @@ def render_rules_file(resolved: Resolved) -> dict[str, str]:
     groups = rule_groups(resolved)
     if not groups:
         return {}
-    text = yaml.safe_dump({"groups": groups}, sort_keys=False, default_flow_style=False, width=1000)
+    text = yaml.dump({"groups": groups}, Dumper=SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=1000)
     return {RULES_FILE: "# Platform alerts, rendered by hearth from platform.alerts.\n" + text}

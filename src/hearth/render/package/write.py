@@ -44,6 +44,8 @@ _GO_YAML_BOOLS = frozenset({"y", "Y", "n", "N"})
 # libyaml's emitter (CSafeDumper) when PyYAML has it: about four times faster, and it writes the rare Unicode line
 # separators (U+0085, U+2028) as escapes in double quotes. The pure-Python emitter is the fallback.
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+SAFE_DUMPER = _BaseDumper
+"""``yaml.safe_dump``'s dumper with libyaml's emitter, for the files written as PyYAML's defaults write them."""
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
