@@ -1,16 +1,38 @@
-"""What the bootstrap tests against real servers share: the operator's options for a real OpenBao, two runs of
-every step, and the results by step name."""
+"""What the bootstrap tests against real servers share: the build's files each test bootstraps, the operator's
+admin logins and options for a real OpenBao, two runs of every step, and the results by step name."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from realtools_bao import RealBao, kubernetes_ca
 
 from hearth.bootstrap import Options, StepResult, bootstrap
 from hearth.catalog.models import Catalog
+from hearth.render.model import RenderedPlatform
+from hearth.render.package.files import package
+from hearth.resolve import resolve
+
+PROVIDER_GRANTS = ("databases/", "grants/")
+"""Where the build keeps the providers' grants: each provider's steps have servers of their own in one test file."""
+
+
+def build_files(rendered: RenderedPlatform, catalog: Catalog, keep: Collection[str] = ()) -> dict[str, str]:
+    """The build's files as ``hearth render`` writes them, without the providers' grants but those in ``keep``
+    (e.g. ``grants/rabbitmq.json`` for the test that starts RabbitMQ)."""
+    built = package(rendered, resolve(catalog))
+    return {p: t for p, t in built.items() if not p.startswith(PROVIDER_GRANTS) or p in keep}
+
+
+def admin_file(directory: Path, provider: str, username: str, password: str) -> None:
+    """The operator's admin login of ``provider`` as ``hearth bootstrap --admin-dir`` reads it: ``<provider>.json``,
+    created mode 0600 (never over an existing file)."""
+    fd = os.open(directory / f"{provider}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"username": username, "password": password}, out)
 
 
 def operator_options(

@@ -18,6 +18,7 @@ import hvac
 import hvac.exceptions
 import pytest
 from realtools_bao import RealBao, real_bao
+from realtools_runs import build_files
 from realtools_servers import free_port
 
 from hearth.bootstrap import Options, Status, StepResult, bootstrap, plan_steps
@@ -27,8 +28,6 @@ from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
 from hearth.catalog.secrets_init import Unseal
 from hearth.render.model import RenderedPlatform
-from hearth.render.package.files import package
-from hearth.resolve import resolve
 
 SEED = load_catalog(None)
 OPENSSL_EC = ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
@@ -51,8 +50,7 @@ SHAMIR = _with_unseal(SEED, "shamir")
 def files(rendered_seed: RenderedPlatform) -> dict[str, str]:
     """The seed's build files, as ``hearth render`` writes them, without the providers' grants (``databases/``,
     ``grants/``): the provider steps have their own servers in test_real_bootstrap_grants.py."""
-    built = package(rendered_seed, resolve(SEED))
-    return {path: text for path, text in built.items() if not path.startswith(("databases/", "grants/"))}
+    return build_files(rendered_seed, SEED)
 
 
 @pytest.fixture(scope="module")

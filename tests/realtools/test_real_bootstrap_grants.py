@@ -9,15 +9,14 @@ unchanged. Then each consumer's Vault-issued credentials work on its own databas
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hvac
 import pytest
 from realtools_bao import real_bao
+from realtools_runs import admin_file, operator_options, run_twice
 from realtools_servers import (
     LOOPBACK,
     ROOT_PW,
@@ -29,7 +28,7 @@ from realtools_servers import (
     run,
 )
 
-from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap import StepResult
 from hearth.bootstrap.resp import ReplyError, Resp
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
@@ -41,13 +40,6 @@ PROVIDER_STEPS = ("-databases", "-vault-connection", "-vault-roles")
 OWN_TEST_FILES = ("grants/rabbitmq.json", "grants/minio.json")
 
 
-def _admin_file(directory: Path, provider: str, username: str, password: str) -> None:
-    path = directory / f"{provider}.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"username": username, "password": password}, out)
-
-
 @pytest.fixture(scope="module")
 def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The seed bootstrapped twice against real servers: (vault client, pg, mariadb, first run, second run)."""
@@ -56,49 +48,16 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"
     admins.mkdir()
-    ca = work / "ca.pem"
-    ca.write_text(
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=kubernetes",
-                "-keyout",
-                str(work / "k"),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
     with real_bao("static") as bao, postgres_server() as pg, mariadb_server() as db, redis_server() as kv:
-        _admin_file(admins, "postgresql", pg.superuser, pg.password)
-        _admin_file(admins, "mysql", "root", ROOT_PW)
-        options = Options(
-            vault_address=bao.address,
-            vault_ca=bao.ca,
-            keys_file=work / "keys.json",
-            vault_token="",
-            kubernetes_ca=ca,
-            endpoints={
-                "postgresql": f"{LOOPBACK}:{pg.port}",
-                "mysql": f"{LOOPBACK}:{db.port}",
-                "valkey": f"{LOOPBACK}:{kv.port}",
-            },
-            admin_dir=admins,
-        )
-        first = bootstrap(SEED, files, options)
-        second = bootstrap(SEED, files, options)
-        token = json.loads((work / "keys.json").read_text())["root_token"]
+        admin_file(admins, "postgresql", pg.superuser, pg.password)
+        admin_file(admins, "mysql", "root", ROOT_PW)
+        endpoints = {
+            "postgresql": f"{LOOPBACK}:{pg.port}",
+            "mysql": f"{LOOPBACK}:{db.port}",
+            "valkey": f"{LOOPBACK}:{kv.port}",
+        }
+        options = operator_options(bao, work, endpoints, admins)
+        (first, second), token = run_twice(SEED, files, options)
         yield hvac.Client(url=bao.address, token=token, verify=str(bao.ca)), pg, db, first, second, kv
 
 

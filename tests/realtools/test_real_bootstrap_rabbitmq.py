@@ -11,9 +11,7 @@ being touched, and restored by the next run.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hvac
@@ -22,24 +20,16 @@ import pika.exceptions  # type: ignore[import-untyped]
 import pytest
 import requests
 from realtools_bao import real_bao
-from realtools_runs import by_name, operator_options, run_twice
+from realtools_runs import admin_file, build_files, by_name, operator_options, run_twice
 from realtools_servers import LOOPBACK, RABBITMQ_ADMIN, RABBITMQ_ADMIN_PW, RabbitMQ, rabbitmq_server
 
 from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
-from hearth.render.package.files import package
-from hearth.resolve import resolve
 
 SEED = load_catalog(None)
 STEP = "rabbitmq-vhosts"
 CONSUMER, SECRET = "stoat", "social/stoat/amqp"
-
-
-def _admin_file(directory: Path) -> None:
-    fd = os.open(directory / "rabbitmq.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"username": RABBITMQ_ADMIN, "password": RABBITMQ_ADMIN_PW}, out)
 
 
 class Broker:
@@ -75,14 +65,12 @@ class Broker:
 @pytest.fixture(scope="module")
 def broker(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     """The seed's Vault steps and RabbitMQ grants bootstrapped twice against real servers."""
-    built = package(rendered_seed, resolve(SEED))
     # The other providers' grants have their own servers in test_real_bootstrap_grants.py.
-    mine = "grants/rabbitmq.json"
-    files = {p: t for p, t in built.items() if not p.startswith(("databases/", "grants/")) or p == mine}
+    files = build_files(rendered_seed, SEED, keep=("grants/rabbitmq.json",))
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"
     admins.mkdir()
-    _admin_file(admins)
+    admin_file(admins, "rabbitmq", RABBITMQ_ADMIN, RABBITMQ_ADMIN_PW)
     with real_bao("static") as bao, rabbitmq_server(management=True) as mq:
         options = operator_options(bao, work, {"rabbitmq": f"{LOOPBACK}:{mq.management_port}"}, admins)
         state = Broker(hvac.Client(url=bao.address, verify=str(bao.ca)), mq, options, files)

@@ -11,7 +11,6 @@ hand is planned back by ``--dry-run`` without being touched and restored by the 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import hvac
 import pytest
 from realtools_bao import real_bao
-from realtools_runs import by_name, operator_options, run_twice
+from realtools_runs import admin_file, build_files, by_name, operator_options, run_twice
 from realtools_servers import LOOPBACK, S3_ACCESS_KEY, S3_SECRET_KEY, SeaweedS3, client_env, run, seaweed_server
 
 from hearth.bootstrap import Options, StepResult, bootstrap, plan_steps
@@ -27,8 +26,6 @@ from hearth.bootstrap.s3 import POLICY_NAME, S3Server
 from hearth.bootstrap.sigv4 import Keys
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
-from hearth.render.package.files import package
-from hearth.resolve import resolve
 from tools import tool
 
 SEED = load_catalog(None)
@@ -68,22 +65,14 @@ class Store:
         return run([tool("aws"), *endpoint, "s3api", *args], env=env, stdin=stdin, timeout=60)
 
 
-def _admin_file(directory: Path) -> None:
-    fd = os.open(directory / "minio.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"username": S3_ACCESS_KEY, "password": S3_SECRET_KEY}, out)
-
-
 @pytest.fixture(scope="module")
 def store(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The seed's Vault steps and S3 grants bootstrapped twice against real servers."""
-    built = package(rendered_seed, resolve(SEED))
-    mine = "grants/minio.json"
-    files = {p: t for p, t in built.items() if not p.startswith(("databases/", "grants/")) or p == mine}
+    files = build_files(rendered_seed, SEED, keep=("grants/minio.json",))
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"
     admins.mkdir()
-    _admin_file(admins)
+    admin_file(admins, "minio", S3_ACCESS_KEY, S3_SECRET_KEY)
     with real_bao("static") as bao, seaweed_server(iam_writes=True, volumes=64) as s3:
         options = operator_options(bao, work, {"minio": f"{LOOPBACK}:{s3.port}"}, admins)
         state = Store(hvac.Client(url=bao.address, verify=str(bao.ca)), s3, options, files)

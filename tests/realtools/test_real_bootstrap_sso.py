@@ -19,13 +19,11 @@ import hvac.exceptions
 import pytest
 import yaml
 from realtools_bao import real_bao
-from realtools_runs import by_name, operator_options, run_twice
+from realtools_runs import build_files, by_name, operator_options, run_twice
 
 from hearth.bootstrap import Options, StepResult, bootstrap
 from hearth.catalog.loader import load_catalog
 from hearth.render.model import RenderedPlatform
-from hearth.render.package.files import package
-from hearth.resolve import resolve
 
 SEED = load_catalog(None)
 
@@ -54,9 +52,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def sso(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    built = package(rendered_seed, resolve(SEED))
     # The providers' grants have their own servers (test_real_bootstrap_grants.py, _rabbitmq.py, _s3.py).
-    files = {p: t for p, t in built.items() if not p.startswith(("databases/", "grants/"))}
+    files = build_files(rendered_seed, SEED)
     work: Path = tmp_path_factory.mktemp("operator")
     with real_bao("static") as bao:
         options = operator_options(bao, work)
