@@ -1,6 +1,10 @@
 """Rules between values of the catalog: within one file (a health check naming an undeclared port) and across
 files (an unknown dependency, a cycle, a duplicate IP).
 
+One module on purpose: it is the one place every rule between values lives (the models point here), so a reader
+looking for why a catalog is refused reads one file; its sections (within a component, within the platform, across
+files) are marked below.
+
 The models check the shape of each value; every rule that relates two of them is here, as a function returning
 ``Problem``s — the key path the problem is about and what is wrong — so the loader can name the file, line and
 field of each, and report every problem of a catalog in one run.

@@ -1,6 +1,10 @@
 """The component half of the catalog (``services/<namespace>/<name>.yaml``): one service of the platform, how it
 is installed, what it listens on, provides, needs and stores, and how it is secured and backed up.
 
+Kept whole: these are the models of one file, ``services/<namespace>/<name>.yaml``; most of :class:`Component`'s
+fields are the classes above it, and ``hearth schema`` documents each from the field docstrings here, so a reader
+sees the file's whole shape in one place.
+
 Models here check the shape of one value; rules between values (a health check naming a port the component does
 not declare, a port declared twice, a component needing itself) are in ``hearth.catalog.checks``, which names the
 field of each problem.

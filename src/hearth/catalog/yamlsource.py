@@ -1,5 +1,9 @@
 """YAML reading that remembers where every value came from, so errors can name file and line.
 
+One module, a little over 300 lines, on purpose: the bounds below and the located loader are one read (each limit is
+checked where the text is read, and every error carries the file and line the reader recorded); apart, a new reader
+could skip a bound.
+
 Files are read as hostile input: only regular files are opened (a FIFO, device, socket or a link to one is
 refused before opening, so nothing can block or stream forever), at most ``MAX_FILE_BYTES`` of them; nesting is
 bounded (``MAX_DEPTH``) and so is what aliases expand to (``MAX_NODES``), so a small file cannot take the

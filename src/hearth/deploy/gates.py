@@ -1,5 +1,8 @@
 """What "ready" means for a release: the gates it must pass before it counts as done, or before it may start.
 
+Kept whole: each gate is a small class, and :func:`plan_gates`, which decides from the graph which gates a release
+gets, is read with them; together they are the one definition of what ready means.
+
 Gates are derived from the graph, never from names: a component whose capabilities install CRDs gets a CRD gate,
 one that serves admission webhooks a webhook gate, the consumers of a provider that is ready only after
 ``hearth bootstrap`` (``CapabilitySpec.ready_after_bootstrap``) a health gate and the bootstrap marker, a chart

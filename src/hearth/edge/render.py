@@ -1,5 +1,9 @@
 """The gateway VPS's files (``build/gateway/``): compose file, Pangolin config, edge Traefik, Newt's blueprint.
 
+Kept whole: the five files describe one hop and must agree on the constants below (the internal port, the
+certificate resolver, the site address, the images' versions); one module states each once beside every file that
+uses it.
+
 Traffic, as the seed draws it: Internet -> edge Traefik on the VPS (TLS termination) -> WireGuard (Gerbil on the
 VPS, Newt in the cluster) -> cluster Traefik -> services. Newt is a userspace WireGuard client: the gateway reaches
 the cluster only on the targets Pangolin gives it, each listening on the site's tunnel address at its

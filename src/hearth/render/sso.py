@@ -1,5 +1,9 @@
 """Authentik blueprints for the platform's SSO, rendered under ``sso/`` and applied by Authentik itself.
 
+Kept whole: the OIDC, forward-auth and LDAP blueprints and the clients file are written with one blueprint dumper
+(its ``!Find`` tags) and one set of Authentik names and flows, read from one Authentik release (below); split, every
+part would import those back.
+
 The seed asks for "OAuth2 integration for all web apps, LDAP backend for legacy apps". Each web app states how it
 logs in (``web.sso``); this module writes what the identity provider (``platform.sso.provider``) must hold for it,
 as Authentik blueprints (docs.goauthentik.io/customize/blueprints, schema ``blueprints/schema.json``):

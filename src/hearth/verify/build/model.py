@@ -1,5 +1,8 @@
 """The auditor's model of a build: the :class:`Build` and the objects it indexes besides pod templates.
 
+Kept whole: the records are what :class:`Build`'s indexes return, and :class:`Build`, most of the module, is one
+class of cached lookups over the same documents; apart, each index would sit away from the record it builds.
+
 Services (and the pod templates their selectors pick), Nodes, helmfile releases and chart directories, each read
 into a plain record; :func:`hearth.verify.build.audit.load_build` fills them from a build directory.
 

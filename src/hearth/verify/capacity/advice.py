@@ -1,5 +1,9 @@
 """Capacity advice: when the platform does not fit, by how much, why in plain words, and what would make it fit.
 
+Kept whole: every piece of advice (the node size, the consumers, the removals, the shortfall) is measured on the
+same :class:`Fit` with the audit's own placement and shown together in one :class:`Advice`; each is one function
+here.
+
 Every figure is measured by :func:`hearth.verify.capacity.fit.evaluate`, the audit's own placement:
 
 - **nodes**: the smallest uniform cluster (every node the same cores, memory and disk; the build's node count
