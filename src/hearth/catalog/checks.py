@@ -19,8 +19,9 @@ from hearth.capabilities import CAPABILITIES
 from hearth.catalog.component import Component
 from hearth.catalog.credential_checks import credential_errors
 from hearth.catalog.fields import Port
+from hearth.catalog.kubelet import SystemPod
 from hearth.catalog.placeholders import KNOWN, PROVIDER_FIELDS, placeholders, provider_placeholder
-from hearth.catalog.platform import Platform, SystemPod
+from hearth.catalog.platform import Platform
 from hearth.catalog.publish_checks import public_tcp_errors
 from hearth.catalog.yamlsource import CatalogError, Loc, Located
 from hearth.graph import find_cycle

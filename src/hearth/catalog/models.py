@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from hearth.catalog.alerting import AlertRouting, AlertRule, Dashboard, SeverityRoute
 from hearth.catalog.claims import Claims, StatedFigure, StatedOrder, StatedTool
 from hearth.catalog.component import (
     SAFE_SYSCTLS,
@@ -48,26 +49,17 @@ from hearth.catalog.fields import (
     Strict,
     Threshold,
 )
+from hearth.catalog.kubelet import EvictionHard, Kubelet, KubeletReservation, Reserved, SystemPod, Toleration
 from hearth.catalog.platform import (
-    AlertRouting,
-    AlertRule,
     BackupSchedule,
     Cni,
-    Dashboard,
-    EvictionHard,
     Gateway,
-    Kubelet,
-    KubeletReservation,
     Namespace,
     Node,
     Platform,
     PortAllocation,
     ProxmoxHost,
-    Reserved,
-    SeverityRoute,
     SsoSettings,
-    SystemPod,
-    Toleration,
 )
 
 __all__ = [
