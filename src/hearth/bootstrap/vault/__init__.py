@@ -109,6 +109,10 @@ class Vault:
 
     def __post_init__(self) -> None:
         self.client = hvac.Client(url=self.address, timeout=self.timeout, verify=self.verify)
+        # hvac takes a token from VAULT_TOKEN or ~/.vault-token when given none; the operator's token is already
+        # ``token`` (plan_steps reads VAULT_TOKEN), and a ~/.vault-token left by a CLI login to another Vault must
+        # not stand in for it or for the key file's root token.
+        self.client.token = None
 
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
         """``fn()``, its Vault or connection errors turned into a StepError naming ``what`` and the endpoint."""
