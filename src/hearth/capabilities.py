@@ -129,8 +129,10 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
         credential_keys=LOGIN,
         url="mysql://{username}:{password}@{host}:{port}/{database}",
     ),
-    # MongoDB and ClickHouse logins are KV entries until their bootstrap steps exist (Vault's database engine has
-    # no role for them yet; a path nothing serves would hang the consumer's agent in init).
+    # MongoDB and ClickHouse logins are KV entries, not Vault database engine roles (no plugin is configured for
+    # them; a path nothing serves would hang the consumer's agent in init): the bootstrap creates each consumer's
+    # database and user and writes the password it generates to the consumer's entry (hearth.bootstrap.clickhouse;
+    # MongoDB's until its step exists).
     "mongodb": CapabilitySpec(
         "to-provider",
         grant="database",

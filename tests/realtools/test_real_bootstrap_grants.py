@@ -37,13 +37,14 @@ from hearth.resolve import resolve
 
 SEED = load_catalog(None)
 PROVIDER_STEPS = ("-databases", "-vault-connection", "-vault-roles")
-OWN_TEST_FILES = ("grants/rabbitmq.json", "grants/minio.json")
+# Tested elsewhere: RabbitMQ and S3 against real servers (test_real_bootstrap_rabbitmq.py, _s3.py); ClickHouse,
+# MongoDB and Stalwart, which cannot run here, against fakes in tests/bootstrap.
+OWN_TEST_FILES = tuple(f"grants/{p}.json" for p in ("rabbitmq", "minio", "clickhouse", "mongodb", "stalwart"))
 
 
 @pytest.fixture(scope="module")
 def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The seed bootstrapped twice against real servers: (vault client, pg, mariadb, first run, second run)."""
-    # RabbitMQ's and S3's grants have their own servers in test_real_bootstrap_rabbitmq.py and _s3.py.
     files = {p: t for p, t in package(rendered_seed, resolve(SEED)).items() if p not in OWN_TEST_FILES}
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"

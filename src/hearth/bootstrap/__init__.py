@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hearth.bootstrap.build import Build
+from hearth.bootstrap.clickhouse import clickhouse_steps
 from hearth.bootstrap.databases import database_steps
 from hearth.bootstrap.keyvalue import keyvalue_steps
 from hearth.bootstrap.marker import marker_step
@@ -27,7 +28,7 @@ from hearth.bootstrap.vault.steps import vault_steps
 from hearth.catalog.models import Catalog
 from hearth.deploy.kube import connect as kube_connect
 
-__all__ = ["Options", "Status", "StepResult", "bootstrap", "plan_steps", "vault_facts"]
+__all__ = ["Options", "Status", "StepResult", "bootstrap", "exit_status", "plan_steps", "vault_facts"]
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,17 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     keyvalue = keyvalue_steps(vault, build.provider_grants(), operator)
     queues = rabbitmq_steps(vault, build, operator)
     buckets = s3_steps(vault, build.provider_grants(), operator)
+    stores = clickhouse_steps(vault, build.provider_grants(), operator)
     clients = sso_steps(vault, build.sso_clients())
-    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *clients]
+    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *stores]
+    steps += clients
     if options.kubeconfig is not None:
         secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
         applied = {s.name.removesuffix("-databases") for s in databases if s.name.endswith("-databases")}
         applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
         applied |= {s.name.removesuffix("-vhosts") for s in queues}
         applied |= {s.name.removesuffix("-bucket-users") for s in buckets if s.name.endswith("-bucket-users")}
+        applied |= {s.name.removesuffix("-databases") for s in stores}
         applied |= {s.name.removesuffix("-client-secrets") for s in clients}
         kubeconfig = str(options.kubeconfig)
         steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
@@ -102,3 +106,11 @@ def bootstrap(
 def failed(results: list[StepResult]) -> bool:
     """Whether a step failed (the command's exit status 1)."""
     return any(r.status is Status.failed for r in results)
+
+
+def exit_status(results: list[StepResult]) -> int:
+    """The command's exit status: 2 when a step's server did not answer (as ``hearth apply`` exits on an
+    unreachable cluster), 1 when a step failed otherwise, 0 when every step holds."""
+    if any(r.status is Status.failed and r.unreachable for r in results):
+        return 2
+    return 1 if failed(results) else 0

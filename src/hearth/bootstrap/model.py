@@ -74,6 +74,8 @@ class StepResult:
     status: Status
     changes: list[str] = field(default_factory=list)
     error: str = ""
+    unreachable: bool = False
+    """The step failed because its server did not answer (``Unreachable``): the command's exit status 2."""
 
     def as_json(self) -> dict[str, object]:
         """The JSON form of ``hearth bootstrap -o json``."""

@@ -50,7 +50,8 @@ def _one(step: Step, dry_run: bool) -> StepResult:
     except StepError as exc:
         if dry_run and not isinstance(exc, Unreachable):
             return StepResult(step.name, step.summary, Status.planned, [f"state not readable yet: {exc}"])
-        return StepResult(step.name, step.summary, Status.failed, error=str(exc))
+        unreachable = isinstance(exc, Unreachable)
+        return StepResult(step.name, step.summary, Status.failed, error=str(exc), unreachable=unreachable)
     described = [c.description for c in changes]
     if not changes:
         return StepResult(step.name, step.summary, Status.unchanged)
@@ -61,6 +62,8 @@ def _one(step: Step, dry_run: bool) -> StepResult:
         try:
             change.apply()
         except StepError as exc:
-            return StepResult(step.name, step.summary, Status.failed, done, f"{change.description}: {exc}")
+            error = f"{change.description}: {exc}"
+            unreachable = isinstance(exc, Unreachable)
+            return StepResult(step.name, step.summary, Status.failed, done, error, unreachable=unreachable)
         done.append(change.description)
     return StepResult(step.name, step.summary, Status.created, done)

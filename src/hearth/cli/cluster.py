@@ -72,7 +72,7 @@ def bootstrap(
     Steps run in dependency order and report created / unchanged / failed; a second run reports every step
     unchanged. Secrets are read from the key file or VAULT_TOKEN, never from argv.
 
-    Exit status: 0 when every step holds, 1 when a step fails, 2 on bad input.
+    Exit status: 0 when every step holds, 1 when a step fails, 2 on bad input or a server that does not answer.
     """
     from hearth.commands.bootstrap import BootstrapArgs, bootstrap_command
     from hearth.commands.terminal import voice

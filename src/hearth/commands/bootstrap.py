@@ -82,7 +82,7 @@ def bootstrap_command(
     platform: Path | None, build: Path | None, args: BootstrapArgs, voice: Voice, *, json_output: bool
 ) -> None:
     """``hearth bootstrap``: run the steps with a line each on stderr (none with --quiet, each change under its
-    step with --verbose), print the report; exit 1 when one failed."""
+    step with --verbose), print the report; exit 1 when one failed, 2 when its server did not answer."""
     voice.stage("load: catalog")
     catalog = load(platform)
 
@@ -110,4 +110,4 @@ def bootstrap_command(
         results = bootstrap_lib.bootstrap(catalog, files, options, only=args.only, dry_run=args.dry_run, progress=show)
     voice.done()
     print_results(results, out(), sys.stdout, json_output=json_output)
-    raise typer.Exit(1 if bootstrap_lib.failed(results) else 0)
+    raise typer.Exit(bootstrap_lib.exit_status(results))

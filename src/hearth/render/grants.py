@@ -14,7 +14,8 @@ path (why static roles and not dynamic credentials: :mod:`hearth.protocols`):
   it uses ``\\gexec``, PostgreSQL having no ``CREATE ROLE/DATABASE IF NOT EXISTS``).
 
 The SQL each database speaks is its capability's ``dialect`` (:mod:`hearth.protocols`). ``mongodb`` and
-``clickhouse`` grants are not rendered here (yet): only capabilities with a dialect are.
+``clickhouse`` grants have none: ``hearth.render.provider_grants`` renders them as ``grants/<provider>.json``, and the
+bootstrap creates their databases and logins itself (a KV entry per consumer, as for the other provider grants).
 """
 
 from __future__ import annotations

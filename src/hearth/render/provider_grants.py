@@ -1,5 +1,7 @@
-"""The provider side of the grants that are not databases: an ACL user (``acl-user``), a vhost (``vhost``), a
-bucket (``bucket``) per consumer, written as ``grants/<provider>.json`` for ``hearth bootstrap`` to apply.
+"""The provider side of the grants Vault's database engine does not serve: an ACL user (``acl-user``), a vhost
+(``vhost``), a bucket (``bucket``) per consumer, and the ``database`` grants of the
+capabilities without a SQL dialect (MongoDB, ClickHouse: a database and a login of the consumer's own), written as
+``grants/<provider>.json`` for ``hearth bootstrap`` to apply.
 
 Each file names the provider's capability and grant kind, the in-cluster ``host:port`` the bootstrap reaches it at,
 the KV path of the provider's own secret (``kv/<namespace>/<provider>/app``: the default user's password, the
@@ -19,7 +21,8 @@ from hearth.render.grants import _endpoint
 from hearth.resolve.records import Resolved
 
 GRANT_KINDS = ("acl-user", "vhost", "bucket")
-"""The grant kinds rendered here (``database`` is ``hearth.render.grants``'s)."""
+"""The grant kinds rendered here, beside the ``database`` grants of a capability with no ``dialect`` (those with
+one are ``hearth.render.grants``': Vault's database engine issues their logins)."""
 
 BACKUP_BUCKETS = (VELERO_BUCKET, DUMP_BUCKET)
 BACKUP_SECRET = "kv/{namespace}/{provider}/backup-{bucket}"
@@ -30,11 +33,17 @@ def kv_path(namespace: str, component: str, leaf: str) -> str:
     return f"kv/{namespace}/{component}/{leaf}"
 
 
+def rendered_here(kind: str, capability: str) -> bool:
+    """Whether a grant of ``kind`` on ``capability`` is applied from a ``grants/<provider>.json``."""
+    return kind in GRANT_KINDS or (kind == "database" and CAPABILITIES[capability].dialect is None)
+
+
 def render_provider_grants(resolved: Resolved) -> dict[str, str]:
-    """``grants/<provider>.json`` for every provider with an acl-user, vhost or bucket grant."""
+    """``grants/<provider>.json`` for every provider with an acl-user, vhost or bucket grant, or a
+    database grant of a capability without a dialect."""
     by_provider: dict[tuple[str, str], list[dict[str, str]]] = {}
     for grant in sorted(resolved.grants, key=lambda g: (g.provider, g.capability, g.consumer)):
-        if grant.kind not in GRANT_KINDS:
+        if not rendered_here(grant.kind, grant.capability):
             continue
         consumer = resolved.component(grant.consumer)
         entry = {

@@ -1,0 +1,128 @@
+"""Small loopback servers standing in for the providers the bootstrap steps talk to where no real one can run here
+(no modern ClickHouse, no Stalwart in Debian or PyPI), and for Vault's KV version 2 API those steps write into.
+
+Each is a ``ThreadingHTTPServer`` on 127.0.0.1 with its state in plain dicts the test reads and drifts directly,
+and a record of every request (path, query string, headers, body) so a test can hold the step to what it sends.
+They answer only the requests the steps are written to send, as the upstream documents them; anything else is an
+error reply, so a step sending something new fails its test rather than passing against a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request a fake received."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+Reply = tuple[int, dict[str, str], bytes]
+Handle = Callable[[Request], Reply]
+
+
+@dataclass
+class Fake:
+    """A fake server's address and what it received."""
+
+    port: int
+    requests: list[Request] = field(default_factory=list)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+
+@contextmanager
+def serve(handle: Handle) -> Iterator[Fake]:
+    """``handle`` answering HTTP on a free loopback port until the block ends."""
+    received: list[Request] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            split = urlsplit(self.path)
+            request = Request(
+                self.command,
+                split.path,
+                split.query,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length) if length else b"",
+            )
+            with lock:
+                received.append(request)
+                status, headers, body = handle(request)
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Fake(server.server_address[1], received)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def json_reply(status: int, body: object, headers: dict[str, str] | None = None) -> Reply:
+    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class FakeVault:
+    """Vault's KV version 2 engine at ``kv/`` (developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2: read and
+    create/update secret), with one token; entries by path under the mount."""
+
+    token: str = "root-token"
+    kv: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def handle(self, request: Request) -> Reply:
+        if request.headers.get("x-vault-token") != self.token:
+            return json_reply(403, {"errors": ["permission denied"]})
+        if not request.path.startswith("/v1/kv/data/"):
+            return json_reply(404, {"errors": []})
+        path = request.path.removeprefix("/v1/kv/data/")
+        if request.method == "GET":
+            if path not in self.kv:
+                return json_reply(404, {"errors": []})
+            return json_reply(200, {"data": {"data": self.kv[path], "metadata": {"version": 1}}})
+        if request.method in ("POST", "PUT"):
+            self.kv[path] = dict(json.loads(request.body)["data"])
+            return json_reply(200, {"data": {"version": 1}})
+        return json_reply(405, {"errors": ["unsupported"]})
