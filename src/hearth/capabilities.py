@@ -95,7 +95,10 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     "entrypoint": CapabilitySpec("none"),
     "tunnel": CapabilitySpec("none", reaches="entrypoint"),
     "service-mesh": CapabilitySpec("to-provider", scheme="http"),
-    "secrets": CapabilitySpec("to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True),
+    # The secrets store's pods carry hearth.dev/role: secrets-store, so what the document says runs it is measured.
+    "secrets": CapabilitySpec(
+        "to-provider", grant="vault-role", scheme="http", ready_after_bootstrap=True, contract_role="secrets-store"
+    ),
     # The identity provider's LDAP backend (Authentik's LDAP outpost) for apps that speak only LDAP: reached by
     # the apps whose web.sso is ldap (hearth.resolve.sso), without a need, as OIDC logins are.
     "ldap": CapabilitySpec("none", scheme="ldap"),

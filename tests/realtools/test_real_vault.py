@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import ssl
 from concurrent.futures import ThreadPoolExecutor
@@ -166,24 +167,30 @@ def test_app_secret_template_renders_key_value_lines(rendered_seed: RenderedPlat
 
 def test_the_rendered_raft_tls_config_runs_a_real_server(rendered_seed: RenderedPlatform) -> None:
     """The seed's Vault server config as rendered (raft storage with its retry_join peers, the TLS listener on
-    the mounted certificate, telemetry) starts a real OpenBao that answers over TLS verified with the CA.
+    the mounted certificate, the static seal on the mounted key, telemetry) starts a real OpenBao that answers
+    over TLS verified with the CA, with the environment variables HashiCorp's chart sets (VAULT_API_ADDR,
+    VAULT_CLUSTER_ADDR, VAULT_RAFT_NODE_ID): the image the catalog runs in that chart. Once initialized (recovery
+    keys, as the static seal gives) it comes back unsealed after a restart with no key submitted.
 
     Only what is the cluster's is replaced: the mount paths (a temporary directory with a certificate of a CA made
-    here), the wildcard listen addresses (free loopback ports) and ``service_registration "kubernetes"``, which
-    needs the in-cluster API. The peers' addresses stay: they do not resolve here, and raft keeps retrying them
-    while the node answers as uninitialized."""
+    here and a 32-byte key, as ``hearth apply`` generates it), the wildcard listen addresses (free loopback ports)
+    and ``service_registration "kubernetes"``, which needs the in-cluster API. The peers' addresses stay: they do
+    not resolve here, and raft keeps retrying them while the node answers."""
     config = rendered_seed.upstream["vault"].values["server"]["ha"]["raft"]["config"]
-    assert 'storage "raft"' in config and "tls_cert_file" in config
+    assert 'storage "raft"' in config and "tls_cert_file" in config and 'seal "static"' in config
     root = make_dir("bao-rendered", None)
     procs: list[Process] = []
     with cleanup([root], procs):
         ca, cert, key = write_tls(root)
+        seal_key = root / "seal.key"
+        seal_key.write_bytes(os.urandom(32))
         (root / "data").mkdir()
         port, cluster = free_port(), free_port()
         text = (
             config.replace("/vault/userconfig/vault-server-tls/tls.crt", str(cert))
             .replace("/vault/userconfig/vault-server-tls/tls.key", str(key))
             .replace("/vault/userconfig/vault-server-tls/ca.crt", str(ca))
+            .replace("/vault/userconfig/vault-seal-key/key", str(seal_key))
             .replace('path = "/vault/data"', f'path = "{root / "data"}"')
             .replace('"[::]:8200"', f'"{LOOPBACK}:{port}"')
             .replace('"[::]:8201"', f'"{LOOPBACK}:{cluster}"')
@@ -194,27 +201,32 @@ def test_the_rendered_raft_tls_config_runs_a_real_server(rendered_seed: Rendered
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(root),
-            "BAO_API_ADDR": f"https://{LOOPBACK}:{port}",
-            "BAO_CLUSTER_ADDR": f"https://{LOOPBACK}:{cluster}",
-            "BAO_RAFT_NODE_ID": "vault-0",
+            "VAULT_API_ADDR": f"https://{LOOPBACK}:{port}",
+            "VAULT_CLUSTER_ADDR": f"https://{LOOPBACK}:{cluster}",
+            "VAULT_RAFT_NODE_ID": "vault-0",
         }
-        proc = Process.start("bao", [venv_tool("bao"), "server", f"-config={root / 'bao.hcl'}"], root / "log", env)
-        proc.stop_timeout = 0.5
-        procs.append(proc)
         context = ssl.create_default_context(cafile=str(ca))
 
-        def status() -> dict[str, object]:
-            conn = http.client.HTTPSConnection(LOOPBACK, port, timeout=5, context=context)
+        def start() -> Process:
+            proc = Process.start("bao", [venv_tool("bao"), "server", f"-config={root / 'bao.hcl'}"], root / "log", env)
+            proc.stop_timeout = 2.0
+            procs.append(proc)
+            return proc
+
+        def call(method: str, path: str, body: object = None) -> dict[str, object]:
+            conn = http.client.HTTPSConnection(LOOPBACK, port, timeout=10, context=context)
             try:
-                conn.request("GET", "/v1/sys/seal-status")
+                conn.request(method, f"/v1/{path}", json.dumps(body) if body is not None else None)
                 return dict(json.loads(conn.getresponse().read()))
             except OSError:
                 return {}
             finally:
                 conn.close()
 
-        wait_until(lambda: "initialized" in status(), "the rendered config's TLS listener", procs)
-        assert status()["initialized"] is False and status()["type"] == "shamir"
+        first = start()
+        wait_until(lambda: "initialized" in call("GET", "sys/seal-status"), "the rendered config's listener", procs)
+        status = call("GET", "sys/seal-status")
+        assert status["initialized"] is False and status["type"] == "static", status
         # Plain HTTP on the same port is refused: the listener serves TLS only.
         plain = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
         try:
@@ -222,3 +234,14 @@ def test_the_rendered_raft_tls_config_runs_a_real_server(rendered_seed: Rendered
             assert plain.getresponse().status == 400
         finally:
             plain.close()
+        answer = call("POST", "sys/init", {"recovery_shares": 5, "recovery_threshold": 3})
+        assert len(answer["recovery_keys_base64"]) == 5 and not answer.get("keys_base64"), sorted(answer)  # type: ignore[arg-type]
+        wait_until(lambda: call("GET", "sys/seal-status").get("sealed") is False, "unsealed after init", procs)
+        wait_until(lambda: bool(call("GET", "sys/leader").get("leader_address")), "an active node", procs)
+        leader = call("GET", "sys/leader")
+        assert leader["leader_address"] == f"https://{LOOPBACK}:{port}", leader  # VAULT_API_ADDR was read
+        first.stop()
+        procs.remove(first)
+        start()
+        unsealed = "unsealed by its key on restart"
+        wait_until(lambda: call("GET", "sys/seal-status").get("sealed") is False, unsealed, procs)

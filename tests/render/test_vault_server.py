@@ -3,6 +3,7 @@ every consumer on https verifying that CA (never skipping verification)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -137,3 +138,24 @@ def test_prometheus_and_traefik_reach_vault_over_verified_tls(platform: Rendered
     assert (service["scheme"], service["serversTransport"]) == ("https", "vault-backend")
     assert objects[("ServersTransport", "vault-backend")]["spec"]["rootCAs"] == [{"secret": "vault-ca"}]
     assert "insecureSkipVerify" not in objects[("ServersTransport", "vault-backend")]["spec"]
+
+
+def test_the_static_seal_reads_a_key_apply_generates_and_the_build_never_holds(platform: RenderedPlatform) -> None:
+    (spec,) = json.loads(platform.files["cluster/generated-secrets.json"])
+    assert spec == {
+        "namespace": "service",
+        "name": "vault-seal-key",
+        "key": "key",
+        "bytes": 32,
+        "before": "service/vault",
+        "purpose": "Vault's static seal key",
+        "labels": {
+            "app.kubernetes.io/managed-by": "hearth",
+            "app.kubernetes.io/part-of": "hearth",
+            "velero.io/exclude-from-backup": "true",
+        },
+    }
+    values = platform.upstream["vault"].values["server"]
+    assert {"type": "secret", "name": "vault-seal-key"} in values["extraVolumes"]
+    assert 'current_key = "file:///vault/userconfig/vault-seal-key/key"' in values["ha"]["raft"]["config"]
+    assert values["image"] == {"repository": "quay.io/openbao/openbao", "tag": "2.7.2"}

@@ -109,7 +109,8 @@ def test_claims_are_written_as_stated() -> None:
         "sso",
     ]
     assert data["stated_tools"] == [
-        {"role": "log-collector", "claim": "Logging: Promtail (log collection)", "value": "promtail"}
+        {"role": "log-collector", "claim": "Logging: Promtail (log collection)", "value": "promtail"},
+        {"role": "secrets-store", "claim": "Secrets: HashiCorp Vault with auto-unseal", "value": "vault"},
     ]
     assert data["tunnel_addresses"]["addresses"]["k8s-master-1"] == "10.99.0.10"
     assert data["traffic"]["gateway"] == "80.90.178.207" and data["traffic"]["tunnel"] == ["pangolin"]

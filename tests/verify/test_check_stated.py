@@ -24,9 +24,17 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_promtail_is_contradicted_by_the_collector_the_build_runs(seed_build: Path) -> None:
     build = load_build(seed_build)
     assert build.claims is not None
-    (statement,) = tool_statements(build.claims, build)
+    statement, store = tool_statements(build.claims, build)
     assert (statement.stated, statement.computed, statement.verdict) == ("promtail", "alloy", "contradicted")
     assert "service/alloy-alloy run docker.io/grafana/alloy:" in statement.detail
+    # The secrets store is OpenBao (Vault's API, and the static seal the seed's auto-unseal needs), not Vault.
+    assert (store.key, store.stated, store.computed, store.verdict) == (
+        "secrets-store",
+        "vault",
+        "openbao",
+        "contradicted",
+    )
+    assert "service/vault-server run quay.io/openbao/openbao:" in store.detail
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hearth.deploy.gates import Gate, GateContext, ReleaseGates, Verdict, chart_crds
+from hearth.deploy.generated import ensure_generated
 from hearth.deploy.helm import Helm, HelmError
 from hearth.deploy.journal import Entry, Journal
 from hearth.deploy.kube import ClusterError, Kube
@@ -151,6 +152,11 @@ class Engine:
     def _converge(self, release: Release) -> Event:
         key = release.key
         gates = self.gates.get(key, ReleaseGates())
+        # Before anything else, even for a current release: a generated Secret deleted since would stop its pods.
+        generated = ensure_generated(self.kube, self.build.generated, key, self.options.dry_run)
+        if not self.options.dry_run:
+            for line in generated:
+                self._emit(key, "secret", line)
         status = self.helm.status(release)
         entry = self.journal.get(release)
         installed_already = False
@@ -162,7 +168,8 @@ class Engine:
             raise ReleaseFailed(f"helm reports {status.state}: an earlier helm run was interrupted (helm rollback it)")
         if self.options.dry_run:
             action = "upgrade" if status else "install"
-            return self._emit(key, "would-install", f"would {action} ({len(gates.after)} gates after)")
+            detail = "; ".join([f"would {action} ({len(gates.after)} gates after)", *generated])
+            return self._emit(key, "would-install", detail)
         self._wait(release, gates.before, "before install")
         if not installed_already:
             revision = status.revision if status else 0

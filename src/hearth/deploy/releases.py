@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from hearth.deploy.generated import FILE as GENERATED_FILE
+from hearth.deploy.generated import GeneratedSecret, load_generated
 from hearth.graph import DependencyGraph
 
 
@@ -52,6 +54,8 @@ class Build:
     releases: dict[str, Release]
     repositories: dict[str, str]
     oci_repositories: frozenset[str] = frozenset()
+    generated: tuple[GeneratedSecret, ...] = ()
+    """Secrets ``hearth apply`` generates once, each right before the release it names (``deploy.generated``)."""
 
     def release(self, key: str) -> Release:
         """The release called ``namespace/name``."""
@@ -116,7 +120,11 @@ def load_build(root: Path) -> Build:
         unknown = sorted(set(release.needs) - set(releases))
         if unknown:
             raise ValueError(f"{helmfile}: releases.{release.name}.needs: unknown release {unknown[0]!r}")
-    return Build(root, releases, repositories, oci)
+    generated = load_generated(root)
+    for spec in generated:
+        if spec.before not in releases:
+            raise ValueError(f"{root / GENERATED_FILE}: {spec.ref}: before: unknown release {spec.before!r}")
+    return Build(root, releases, repositories, oci, generated)
 
 
 def needs_graph(build: Build) -> DependencyGraph:

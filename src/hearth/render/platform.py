@@ -28,6 +28,7 @@ from hearth.render.model import ChartRender, Manifest, RenderedPlatform, Upstrea
 from hearth.render.network import namespace_policies, render_network
 from hearth.render.observability import render_prometheus_rule, render_rules_file, render_service_monitor
 from hearth.render.provider_grants import render_provider_grants
+from hearth.render.seal_key import render_generated_secrets
 from hearth.render.secret_sync import render_secret_sync
 from hearth.render.secrets import vault_policy, vault_role
 from hearth.render.sso import render_blueprints
@@ -54,6 +55,7 @@ FILE_RENDERERS: list[FileRenderer] = [
     backup_vault_files,
     render_blueprints,
     render_app_settings,
+    render_generated_secrets,
 ]
 """Every renderer of plain files, in the order their files are added; a new kind of file is one entry here."""
 

@@ -12,7 +12,11 @@ peers that exist:
 * ``storage "raft"`` on the data volume, with one ``retry_join`` per peer, ``https://<pod>.<headless>:<port>``,
   verified with the bootstrap CA (``leader_ca_cert_file``) and named as its certificate names it;
 * ``service_registration "kubernetes"`` (the chart's HA default: the active/standby Services select on it);
-* ``global.tlsDisable: false``: the chart's ``VAULT_ADDR`` and probes use https, ``VAULT_CACERT`` is the CA.
+* ``global.tlsDisable: false``: the chart's ``VAULT_ADDR`` and probes use https, ``VAULT_CACERT`` is the CA;
+* with a static unseal (``secrets_init.unseal.method``), ``seal "static"`` reading the key the chart
+  Secret ``<component>-seal-key`` that ``hearth apply`` generates once (``hearth.render.seal_key``), mounted like
+  the certificate;
+* ``server.image``: the catalog's ``image`` (the server the catalog states, rather than the chart's default).
 
 A component without ``listener_tls`` and ``secrets_init`` is left alone.
 """
@@ -23,6 +27,7 @@ from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.render.bootstrap_tls import CA_KEY
+from hearth.render.seal_key import KEY, seal_secret, uses_static_seal
 from hearth.resolve.records import Resolved
 
 USERCONFIG = "/vault/userconfig"
@@ -51,9 +56,21 @@ def server_config(resolved: Resolved, component: Component) -> str:
             f'    leader_tls_servername = "{peer}"',
             "  }",
         ]
+    seal = []
+    if uses_static_seal(component):
+        # openbao.org/docs/configuration/seal/static: current_key_id names the key (stored beside what it
+        # encrypts, so a later rotation can tell keys apart), current_key where to read its 32 bytes.
+        seal = [
+            'seal "static" {',
+            '  current_key_id = "1"',
+            f'  current_key = "file://{USERCONFIG}/{seal_secret(component)}/{KEY}"',
+            "}",
+            "",
+        ]
     lines = [
         "ui = true",
         "",
+        *seal,
         'listener "tcp" {',
         f'  address = "[::]:{api}"',
         f'  cluster_address = "[::]:{cluster}"',
@@ -95,7 +112,15 @@ def with_raft_storage(resolved: Resolved, component: Component, values: dict[str
         "replicas": server_pod.replicas,
         "raft": {"enabled": True, "setNodeId": True, "config": server_config(resolved, component)},
     }
-    server["extraVolumes"] = [*(server.get("extraVolumes") or []), {"type": "secret", "name": tls.secret}]
+    volumes = [tls.secret, *([seal_secret(component)] if uses_static_seal(component) else [])]
+    server["extraVolumes"] = [*(server.get("extraVolumes") or []), *({"type": "secret", "name": v} for v in volumes)]
+    if component.image is not None:
+        # vault-helm v0.34.1 values.yaml server.image.repository/tag (templates/server-statefulset.yaml).
+        server["image"] = {
+            **(server.get("image") or {}),
+            "repository": component.image.repository,
+            "tag": component.image.tag,
+        }
     env = dict(server.get("extraEnvironmentVars") or {})
     env["VAULT_CACERT"] = f"{USERCONFIG}/{tls.secret}/{CA_KEY}"
     server["extraEnvironmentVars"] = env
