@@ -5,7 +5,8 @@
 Prints figures only; never asserts on time. Each catalog is the seed grown by cloning its hearth-installed apps
 (every app file copied under a new name, host and namespace-local file name) until it holds N components. For each
 N it runs, as separate processes (what an operator pays, imports included), ``hearth validate``, ``hearth render``
-and ``hearth check --build`` and reports the median wall time of ``--runs`` runs and the largest peak RSS (the
+and ``hearth check --build``, then ``hearth build`` (the three in one process: issue 15's figure, and the growth
+figures at the end are its), and reports the median wall time of ``--runs`` runs and the largest peak RSS (the
 child's ``ru_maxrss``). Stage times inside one process (load, resolve, render, package, write, check) are
 measured in-process too. The peer measured in the same run is the seed itself (the same commands on the
 unmodified catalog), so figures from different machines or moments can be compared as ratios. At the end it
@@ -166,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             target = work / f"n{size}"
             catalogs.append((f"n={size}", target, grow(work / "seed", target, size)))
         header = (
-            f"{'catalog':>10} {'files':>6} {'validate':>9} {'render':>9} {'check':>9} {'build':>9} "
-            f"{'build cpu':>9} {'peak MiB':>9}"
+            f"{'catalog':>10} {'files':>6} {'validate':>9} {'render':>9} {'check':>9} {'v+r+c':>9} "
+            f"{'v+r+c cpu':>9} {'peak MiB':>9} {'hearth build':>12} {'cpu':>8} {'MiB':>5}"
         )
         print(header)
         totals: list[tuple[int, float]] = []
@@ -179,11 +180,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ["render", "--platform", str(catalog), "--out", str(build), "-q"], work, args.runs
             )
             check, c_peak, c_cpu = median_run(["check", "--build", str(build)], work, args.runs)
-            whole = validate + render + check
-            cpu = v_cpu + r_cpu + c_cpu
+            summed = validate + render + check
+            summed_cpu = v_cpu + r_cpu + c_cpu
+            whole, b_peak, cpu = median_run(
+                ["build", "--platform", str(catalog), "--out", str(work / f"whole-{label}"), "-q"], work, args.runs
+            )
             print(
-                f"{label:>10} {count:>6} {validate:>8.2f}s {render:>8.2f}s {check:>8.2f}s {whole:>8.2f}s {cpu:>8.2f}s "
-                f"{max(v_peak, r_peak, c_peak):>9}"
+                f"{label:>10} {count:>6} {validate:>8.2f}s {render:>8.2f}s {check:>8.2f}s {summed:>8.2f}s "
+                f"{summed_cpu:>8.2f}s {max(v_peak, r_peak, c_peak):>9} {whole:>11.2f}s {cpu:>7.2f}s {b_peak:>5}"
             )
             if label != "seed":
                 totals.append((count, whole))
@@ -196,13 +200,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             itertools.pairwise(totals), itertools.pairwise(cpu_totals), strict=True
         ):
             print(
-                f"growth {small[0]} -> {large[0]} components: x{large[1] / small[1]:.2f} time, exponent "
+                f"hearth build, growth {small[0]} -> {large[0]} components: x{large[1] / small[1]:.2f} time, exponent "
                 f"{exponent(small, large):.2f}; x{large_cpu[1] / small_cpu[1]:.2f} cpu, exponent "
                 f"{exponent(small_cpu, large_cpu):.2f}"
             )
         if len(totals) > 1:
             (n1, t1), (n2, t2) = totals[0], totals[-1]
-            print(f"t({n2})/t({n1}): x{t2 / t1:.2f} wall, x{cpu_totals[-1][1] / cpu_totals[0][1]:.2f} cpu")
+            print(f"hearth build t({n2})/t({n1}): x{t2 / t1:.2f} wall, x{cpu_totals[-1][1] / cpu_totals[0][1]:.2f} cpu")
         print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if args.reach:
             seconds, peak, policies = reach_at_scale(work)

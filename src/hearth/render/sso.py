@@ -74,7 +74,12 @@ class Tag:
     value: Any
 
 
-class BlueprintDumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it (the pure-Python one took most of the blueprints' cost: a blueprint per OIDC
+# client); both write these documents byte for byte alike.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class BlueprintDumper(_BaseDumper):  # type: ignore[misc,valid-type]
     """Block-style YAML that writes :class:`Tag` values as Authentik's tags, without aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -85,7 +90,8 @@ class BlueprintDumper(yaml.SafeDumper):
 def _represent_tag(dumper: yaml.SafeDumper, data: Tag) -> yaml.Node:
     if isinstance(data.value, list):
         return dumper.represent_sequence(data.tag, data.value, flow_style=True)
-    return dumper.represent_scalar(data.tag, str(data.value))
+    # Quoted, as the pure-Python emitter writes a scalar with an explicit tag (libyaml would write it plain).
+    return dumper.represent_scalar(data.tag, str(data.value), style="'")
 
 
 BlueprintDumper.add_representer(Tag, _represent_tag)
