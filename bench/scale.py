@@ -96,6 +96,7 @@ def median_run(args: Sequence[str], cwd: Path, runs: int) -> tuple[float, int, f
 
 def stages(catalog: Path) -> dict[str, float]:
     """Seconds of each stage inside one process: load, resolve, render, package, write, check."""
+    from hearth import parsememo
     from hearth.catalog.loader import load_catalog
     from hearth.render.package.files import package
     from hearth.render.package.write import write_tree
@@ -114,8 +115,8 @@ def stages(catalog: Path) -> dict[str, float]:
     loaded = step("load", lambda: load_catalog(catalog))
     resolved = step("resolve", lambda: resolve(loaded))  # type: ignore[arg-type]
     rendered = step("render", lambda: render_platform(resolved))  # type: ignore[arg-type]
-    files = step("package", lambda: package(rendered, resolved))  # type: ignore[arg-type]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, parsememo.recording():  # as hearth build does
+        files = step("package", lambda: package(rendered, resolved))  # type: ignore[arg-type]
         build = Path(tmp) / "build"
         step("write", lambda: write_tree(files, build))  # type: ignore[arg-type]
         step("check", lambda: run_check(build))

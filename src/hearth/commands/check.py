@@ -16,6 +16,7 @@ from typing import TextIO
 import typer
 from rich.console import Console
 
+from hearth import parsememo
 from hearth.catalog.loader import default_catalog_dir
 from hearth.catalog.models import Catalog
 from hearth.commands import DEFAULT_BUILD
@@ -47,10 +48,11 @@ def check_catalog(
 ) -> CheckReport:
     """Render a loaded catalog into a temporary build and audit that; the user's build directory is untouched.
 
-    The auditor still reads only the written files, exactly as it would read ``hearth render``'s output. The
-    report names the catalog (``source``, else the packaged seed), not the temporary directory.
+    The auditor still reads only the written files, exactly as it would read ``hearth render``'s output (a file
+    whose bytes are what the render wrote is not parsed again: ``hearth.parsememo``). The report names the catalog
+    (``source``, else the packaged seed), not the temporary directory.
     """
-    with tempfile.TemporaryDirectory(prefix="hearth-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hearth-check-") as tmp, parsememo.recording():
         out = Path(tmp) / "build"
         render(catalog, out, progress)
         progress("check: zero trust, compliance, capacity, backups, statements, north-south, observability")
@@ -115,7 +117,7 @@ def build_command(platform: Path | None, out_dir: Path, voice: Voice, *, json_ou
     """``hearth build``: validate, render to ``out_dir``, audit what was written; exit 0, 1 or 2."""
     voice.stage("validate: schema, references, cycles, addresses and ports")
     catalog = load(platform)
-    with user_errors():
+    with user_errors(), parsememo.recording():  # the audit takes back what the render wrote, unless it changed
         summary = render(catalog, out_dir, voice.stage, source=platform or default_catalog_dir())
         if not voice.quiet:  # the audit's verdict is the result; the render's summary is a stage's
             (err() if json_output else out()).print(summary.line())

@@ -15,13 +15,14 @@ component in deploy-wave order, ``needs:`` from the catalog graph, and labels th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from hearth import parsememo
 from hearth.capabilities import crd_providers
 from hearth.graph import GROUP_TAGS
 from hearth.render.model import ChartRender, Manifest, RenderedPlatform, UpstreamRelease
-from hearth.render.package.write import dump_all, dump_yaml
+from hearth.render.package.write import dump_yaml
 from hearth.resolve.records import Resolved
 
 KUBE_VERSION_CONSTRAINT = ">=1.28.0-0"
@@ -168,8 +169,23 @@ def package_chart(chart: ChartRender) -> tuple[dict[str, str], str]:
     root = f"charts/{chart.name}"
     files = {f"{root}/Chart.yaml": dump_yaml(chart_yaml(chart)), f"{root}/values.yaml": VALUES_TEXT}
     files.update((f"{root}/{path}", escape_helm(text)) for path, text in texts.items())
-    manifests = "".join(f"---\n{texts[path]}" for path in helm_order_paths(templates))
+    ordered = helm_order_paths(templates)
+    manifests = stream([(templates[path], texts[path]) for path in ordered])
     return files, manifests
+
+
+def stream(documents: Sequence[tuple[Any, str]], header: str = "") -> str:
+    """``header``, then each document's text after a ``---`` line; given (document, its ``dump_yaml`` text).
+
+    The parse memo (``hearth.parsememo``, while recording) learns that the text parses to these documents, each
+    starting on the line after its ``---``."""
+    text = header + "".join(f"---\n{dumped}" for _, dumped in documents)
+    line, lines = header.count("\n") + 2, []
+    for _, dumped in documents:
+        lines.append(line)
+        line += dumped.count("\n") + 1
+    parsememo.remember(text, zip(lines, (document for document, _ in documents), strict=True))
+    return text
 
 
 def chart_files(chart: ChartRender) -> dict[str, str]:
@@ -389,7 +405,9 @@ def helmfile_yaml(rendered: RenderedPlatform, resolved: Resolved) -> str:
     if repos:
         document["repositories"] = repos
     document["releases"] = helmfile_releases(rendered, resolved)
-    return HELMFILE_HEADER + dump_yaml(document)
+    text = HELMFILE_HEADER + dump_yaml(document)
+    parsememo.remember(text, [(HELMFILE_HEADER.count("\n") + 1, document)])
+    return text
 
 
 # ------------------------------------------------------------------------------------------------------ all
@@ -422,7 +440,7 @@ def package(rendered: RenderedPlatform, resolved: Resolved) -> dict[str, str]:
         add(f"values/{name}.yaml", dump_yaml(release.values))
     add("helmfile.yaml", helmfile_yaml(rendered, resolved))
     for key, objects in sorted(rendered.cluster.items()):
-        add(f"cluster/{key}.yaml", dump_all(objects))
+        add(f"cluster/{key}.yaml", stream([(obj, dump_yaml(obj)) for obj in objects]))
     for path, text in sorted(rendered.files.items()):
         add(path, text)
     return files

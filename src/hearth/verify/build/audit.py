@@ -19,7 +19,7 @@ from typing import Any
 
 from hearth.verify.build.annotations import ANNOTATION, DISK_BYTES
 from hearth.verify.build.fields import as_list, as_mapping, as_strings, byte_amount, millicore_amount, selector_matches
-from hearth.verify.build.manifests import Document, ManifestError, load_documents, parse_documents, read_text
+from hearth.verify.build.manifests import Document, ManifestError, load_documents, read_documents
 from hearth.verify.build.model import Build, ChartInfo, NodeInfo, Release, ServiceInfo, ServicePort
 from hearth.verify.build.pod_template import ContainerPortRef, PodTemplate, container_amounts
 from hearth.verify.build.workloads import TEMPLATE_PATHS
@@ -132,7 +132,7 @@ def _node(doc: Document) -> NodeInfo:
 def _releases(path: Path) -> list[Release]:
     if not path.is_file():
         return []
-    docs = parse_documents(read_text(path), path)
+    docs = read_documents(path)
     out = []
     for doc in docs:
         for raw in as_list(doc.obj.get("releases")):
@@ -213,7 +213,7 @@ def load_build(root: Path) -> Build:
     claims = None
     claims_path = root / "claims.yaml"
     if claims_path.is_file():
-        claim_docs = parse_documents(read_text(claims_path), claims_path)
+        claim_docs = read_documents(claims_path)
         claims = claim_docs[0].obj if claim_docs else {}
     build = Build(
         root=root,

@@ -18,6 +18,9 @@ from typing import Any
 
 import yaml
 
+from hearth import parsememo
+from hearth.buildindex import digest
+
 __all__ = [
     "SAFE_LOADER",
     "YAML_SUFFIXES",
@@ -26,6 +29,7 @@ __all__ = [
     "iter_yaml_files",
     "load_documents",
     "parse_documents",
+    "read_documents",
     "read_text",
 ]
 
@@ -145,8 +149,33 @@ def load_documents(paths: Iterable[Path]) -> list[Document]:
     """Read every YAML document under ``paths`` (see :func:`iter_yaml_files`), lists expanded."""
     documents: list[Document] = []
     for file in iter_yaml_files(paths):
-        documents.extend(parse_documents(read_text(file), file))
+        documents.extend(read_documents(file))
     return documents
+
+
+def read_documents(path: Path) -> list[Document]:
+    """The documents of the file ``path`` (see :func:`parse_documents`), read from disk.
+
+    When the SHA-256 of the bytes read is that of a text this process dumped from plain documents (a build
+    rendered and audited in one process, ``hearth.parsememo``), those documents are its parse: they are taken
+    instead of parsing the text again. Any other bytes, an edited file's included, are parsed as they are."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    known = parsememo.recall(digest(data))
+    if known is not None and not any(obj.get("kind") == "List" for _, obj in known):
+        return [Document(path, line, obj) for line, obj in known]
+    return parse_documents(_decoded(data, path), path)
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    """``data`` as ``Path.read_text`` would give it: UTF-8, line ends translated to ``\\n``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(path, None, "cannot read: not UTF-8 text") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def read_text(path: Path) -> str:
