@@ -27,6 +27,7 @@ from hearth.verify.build.annotations import BACKUP_EXEMPT, BACKUP_TARGET, RETENT
 from hearth.verify.build.fields import selector_matches
 from hearth.verify.build.model import Build
 from hearth.verify.build.pod_template import PodTemplate
+from hearth.verify.tables import titled_table
 
 __all__ = ["BackupCoverage", "Backups", "Cover", "VeleroSchedule", "audit_backups", "dump_jobs", "velero_schedules"]
 
@@ -195,9 +196,9 @@ class Backups:
 
     def tables(self) -> Iterator[Table]:
         """One row per stateful workload."""
-        table = Table(title="Backups of stateful workloads", title_justify="left")
-        for column in ("Workload", "PVCs", "Volume backups / dumps", "Objects only", "Verdict"):
-            table.add_column(column)
+        table = titled_table(
+            "Backups of stateful workloads", ("Workload", "PVCs", "Volume backups / dumps", "Objects only", "Verdict")
+        )
         marks = {"pass": "[green]ok[/green]", "exempt": "[yellow]exempt[/yellow]", "fail": "[red]NO BACKUP[/red]"}
         for item in self.workloads:
             saving = [str(c) for c in item.covers if c.volumes]

@@ -41,6 +41,7 @@ from hearth.verify.observability import audit_observability
 from hearth.verify.secrets import audit_secrets
 from hearth.verify.secrets.report import secrets_findings
 from hearth.verify.statements import audit_statements
+from hearth.verify.tables import titled_table
 from hearth.verify.zero_trust import audit_zero_trust
 from hearth.verify.zero_trust.north_south import audit_north_south, outside_peers
 
@@ -222,10 +223,14 @@ class CheckReport:
 
     def summary_table(self) -> Table:
         """One row per section: verdict and one line."""
-        table = Table(title=f"hearth check: {self.shown}", title_justify="left")
-        table.add_column("Section")
-        table.add_column("Verdict")
-        table.add_column("Summary")
+        table = titled_table(
+            f"hearth check: {self.shown}",
+            (
+                "Section",
+                "Verdict",
+                "Summary",
+            ),
+        )
         marks = {"pass": "[green]pass[/green]", "warn": "[yellow]warn[/yellow]", "fail": "[red]FAIL[/red]"}
         for key, section in self.sections():
             table.add_row(TITLES[key], marks[self.status(key)], section.summary())

@@ -37,6 +37,7 @@ from hearth.verify.capacity.placement import PlacedPod
 from hearth.verify.capacity.storage import Claim
 from hearth.verify.capacity.whatif import GIB, NodeShape, apply_shapes
 from hearth.verify.findings import FAIL, WARN, Finding
+from hearth.verify.tables import titled_table
 
 __all__ = ["Advice", "Consumer", "advise", "capacity_findings", "uniform_nodes"]
 
@@ -109,9 +110,13 @@ class Advice:
 
     def tables(self) -> Iterator[Table]:
         """One table: why it does not fit, the nodes that would, the top consumers, the removals."""
-        table = Table(title="Capacity advice (what would make it fit)", title_justify="left")
-        table.add_column("What")
-        table.add_column("Measured")
+        table = titled_table(
+            "Capacity advice (what would make it fit)",
+            (
+                "What",
+                "Measured",
+            ),
+        )
         for _, subject, reason in self.reasons:
             table.add_row("why", f"{subject}: {reason}")
         table.add_row(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from hearth.quantity import format_bytes
+from hearth.verify.tables import titled_table
 
 if TYPE_CHECKING:  # the advice measures with fit, which imports NodeLoss from here
     from hearth.verify.capacity.advice import Advice
@@ -199,9 +200,8 @@ class Capacity:
 
     def tables(self) -> Iterator[Table]:
         """Per node usage, then N-1."""
-        table = Table(title="Capacity per node (requests as the scheduler places them)", title_justify="left")
-        for column in ("Node", "CPU requested", "CPU %", "Memory requested", "Memory %", "Pods", "PVCs / disk"):
-            table.add_column(column, justify="left" if column == "Node" else "right")
+        figures = ("CPU requested", "CPU %", "Memory requested", "Memory %", "Pods", "PVCs / disk")
+        table = titled_table("Capacity per node (requests as the scheduler places them)", ("Node", *figures), figures)
         for node in self.nodes:
             disk = f"{format_bytes(node.claims)} / {format_bytes(node.disk)}"
             table.add_row(
@@ -232,9 +232,10 @@ class Capacity:
             f"{format_bytes(self.claims_total)} / {format_bytes(self.disk_total)}",
         )
         yield table
-        loss = Table(title="N-1: one node lost (warnings, not failures)", title_justify="left")
-        for column in ("Node lost", "Pods moved", "All fit", "Fit nowhere", "Bound by node-local PVC"):
-            loss.add_column(column)
+        loss = titled_table(
+            "N-1: one node lost (warnings, not failures)",
+            ("Node lost", "Pods moved", "All fit", "Fit nowhere", "Bound by node-local PVC"),
+        )
         for item in self.n_minus_one:
             loss.add_row(
                 item.node,
@@ -245,9 +246,8 @@ class Capacity:
             )
         yield loss
         if self.unplaced:
-            failing = Table(title="Pods that fit on no node", title_justify="left")
-            for column in ("Pod", "CPU request", "Memory request"):
-                failing.add_column(column, justify="left" if column == "Pod" else "right")
+            requests = ("CPU request", "Memory request")
+            failing = titled_table("Pods that fit on no node", ("Pod", *requests), requests)
             for name in self.unplaced:
                 cpu, memory = self.requests.get(name, (0, 0))
                 failing.add_row(name, f"{cpu}m", format_bytes(memory))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
+from hearth.verify.tables import titled_table
+
 __all__ = [
     "EXCEPTION",
     "FAIL",
@@ -174,10 +176,10 @@ class Compliance:
 
     def tables(self) -> Iterator[Table]:
         """The feature table, then one row per chart with a mark per feature."""
-        table = Table(title="Compliance per feature (charts passing / charts it applies to)", title_justify="left")
-        table.add_column("Feature")
-        table.add_column("hearth charts", justify="right")
-        table.add_column("upstream companions", justify="right")
+        figures = ("hearth charts", "upstream companions")
+        table = titled_table(
+            "Compliance per feature (charts passing / charts it applies to)", ("Feature", *figures), figures
+        )
         for feature, ratio in self.feature_table().items():
             upstream = str(ratio["upstream"]["text"])
             table.add_row(feature, str(ratio["hearth"]["text"]), NOT_MEASURABLE if upstream == NM else upstream)
@@ -199,9 +201,7 @@ class Compliance:
             grid.add_row(chart.chart, *(marks[chart.features[f].status] for f in FEATURES))
         grid.caption = "  ".join(f"{i}={f}" for i, f in enumerate(FEATURES, 1))
         yield grid
-        failures = Table(title="Compliance failures", title_justify="left")
-        for column in ("Workload", "Feature", "Detail"):
-            failures.add_column(column)
+        failures = titled_table("Compliance failures", ("Workload", "Feature", "Detail"))
         for chart in self.charts:
             for workload in chart.workloads:
                 for feature in FEATURES:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
+from hearth.verify.tables import titled_table
+
 __all__ = ["BackupAlerts", "ComponentSignals", "Observability"]
 
 
@@ -116,9 +118,10 @@ class Observability:
 
     def tables(self) -> Iterator[Table]:
         """One row per component, then one per backup."""
-        table = Table(title="Signals per component (monitors, alert rules, log collection)", title_justify="left")
-        for column in ("Component", "Metrics", "Scraped", "Alerts", "Logs"):
-            table.add_column(column)
+        table = titled_table(
+            "Signals per component (monitors, alert rules, log collection)",
+            ("Component", "Metrics", "Scraped", "Alerts", "Logs"),
+        )
         for c in self.components:
             if c.scraped:
                 scraped = f"[green]{len(c.scraped)} target(s)[/green]"
@@ -130,9 +133,7 @@ class Observability:
             logs = "[green]collected[/green]" if not c.logs else f"[yellow]{c.logs}[/yellow]"
             table.add_row(c.component, "yes" if c.metrics else "no", scraped, alerts, logs)
         yield table
-        backups = Table(title="Backups and the alerts that watch them", title_justify="left")
-        for column in ("Backup", "Alerts"):
-            backups.add_column(column)
+        backups = titled_table("Backups and the alerts that watch them", ("Backup", "Alerts"))
         for b in self.backups:
             backups.add_row(f"{b.kind} {b.name}", ", ".join(b.alerts) or "[yellow]none[/yellow]")
         yield backups

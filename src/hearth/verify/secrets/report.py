@@ -16,6 +16,7 @@ from hearth.verify.secrets.consumers import Read
 from hearth.verify.secrets.named import NamedSecret
 from hearth.verify.secrets.plaintext import Finding
 from hearth.verify.secrets.server import VaultServer
+from hearth.verify.tables import titled_table
 
 
 @dataclass
@@ -87,23 +88,17 @@ class Secrets:
     def tables(self) -> Iterator[Table]:
         """The failing reads, the missing Secrets, the plaintext findings (each only when there are any)."""
         if self.unserved:
-            table = Table(title="Vault reads nothing serves", title_justify="left")
-            for column in ("Reader", "Role", "Path", "Problem"):
-                table.add_column(column)
+            table = titled_table("Vault reads nothing serves", ("Reader", "Role", "Path", "Problem"))
             for read in self.unserved:
                 table.add_row(read.reader, read.role, read.path, read.problem)
             yield table
         if self.missing:
-            table = Table(title="Secrets named but created by nothing", title_justify="left")
-            for column in ("Secret", "Named in", "Key"):
-                table.add_column(column)
+            table = titled_table("Secrets named but created by nothing", ("Secret", "Named in", "Key"))
             for secret in self.missing:
                 table.add_row(f"{secret.namespace}/{secret.name}", secret.where, secret.key)
             yield table
         if self.plaintext:
-            table = Table(title="Plaintext credentials", title_justify="left")
-            for column in ("File", "Line", "Kind"):
-                table.add_column(column)
+            table = titled_table("Plaintext credentials", ("File", "Line", "Kind"))
             for finding in self.plaintext:
                 table.add_row(finding.file, str(finding.line), finding.kind)
             yield table

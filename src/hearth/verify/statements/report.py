@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
+from hearth.verify.tables import titled_table
+
 __all__ = ["Statement", "Statements"]
 
 
@@ -71,9 +73,10 @@ class Statements:
 
     def tables(self) -> Iterator[Table]:
         """One row per statement."""
-        table = Table(title="Statements of the document (claims.yaml) against the build", title_justify="left")
-        for column in ("Statement", "Stated", "Computed", "Verdict", "Detail"):
-            table.add_column(column)
+        table = titled_table(
+            "Statements of the document (claims.yaml) against the build",
+            ("Statement", "Stated", "Computed", "Verdict", "Detail"),
+        )
         marks = {"holds": "[green]holds[/green]", "contradicted": "[yellow]contradicted[/yellow]", "not computed": "-"}
         for item in self.statements:
             table.add_row(item.claim, item.stated, item.computed, marks[item.verdict], item.detail)

@@ -40,6 +40,7 @@ from rich.table import Table
 
 from hearth.verify.build.model import Build
 from hearth.verify.reach import ReachMatrix
+from hearth.verify.tables import titled_table
 from hearth.verify.zero_trust.flows import Flow, FlowFinding, Intent, Unresolved
 from hearth.verify.zero_trust.rules import intended_flows
 
@@ -99,9 +100,7 @@ class ZeroTrust:
         """Rich tables: extra, missing, unmanaged and unresolved (only the non-empty ones)."""
         for title, rows in (("EXTRA flows (allowed, not intended)", self.extra), ("MISSING flows", self.missing)):
             if rows:
-                table = Table(title=title, title_justify="left")
-                for column in ("From", "To", "Port", "Why intended / cause"):
-                    table.add_column(column)
+                table = titled_table(title, ("From", "To", "Port", "Why intended / cause"))
                 for finding in rows:
                     why = "; ".join(finding.reasons) if finding.reasons else ""
                     table.add_row(
@@ -112,17 +111,15 @@ class ZeroTrust:
                     )
                 yield table
         if self.unmanaged:
-            table = Table(title="Allowed into namespaces hearth does not manage (not failures)", title_justify="left")
-            for column in ("From", "To", "Port", "Cause"):
-                table.add_column(column)
+            table = titled_table(
+                "Allowed into namespaces hearth does not manage (not failures)", ("From", "To", "Port", "Cause")
+            )
             for finding in self.unmanaged:
                 f = finding.flow
                 table.add_row(f.src, f.dst, f"{f.port}/{f.protocol}", finding.cause)
             yield table
         if self.unresolved:
-            table = Table(title="UNRESOLVED intent", title_justify="left")
-            for column in ("Where", "Statement", "Problem"):
-                table.add_column(column)
+            table = titled_table("UNRESOLVED intent", ("Where", "Statement", "Problem"))
             for item in self.unresolved:
                 table.add_row(item.source, item.statement, item.problem)
             yield table

@@ -28,6 +28,7 @@ from rich.table import Table
 from hearth.verify.build.fields import namespace_of
 from hearth.verify.build.model import Build
 from hearth.verify.reach import ReachMatrix
+from hearth.verify.tables import titled_table
 
 # TEST-NET-3 (RFC 5737): an address no policy names and no cluster range holds, standing for "the internet".
 INTERNET_PROBE = "203.0.113.10"
@@ -86,15 +87,18 @@ class NorthSouth:
         rows += [(f"{s} -> {d}", why) for s, d, why in self.egress if why]
         rows += [(u, "reaches the internet without a declared egress") for u in self.undeclared]
         if rows:
-            table = Table(title="North-south failures", title_justify="left")
-            table.add_column("What")
-            table.add_column("Problem")
+            table = titled_table(
+                "North-south failures",
+                (
+                    "What",
+                    "Problem",
+                ),
+            )
             for what, why in rows:
                 table.add_row(what, why)
             yield table
         if self.warnings:
-            table = Table(title="North-south warnings", title_justify="left")
-            table.add_column("Warning")
+            table = titled_table("North-south warnings", ("Warning",))
             for warning in self.warnings:
                 table.add_row(warning)
             yield table
