@@ -29,6 +29,10 @@ from hearth.protocols import (
 
 Direction = Literal["to-provider", "from-provider", "none"]
 Grant = Literal["database", "bucket", "vhost", "acl-user", "sso-client", "vault-role", "mailbox"]
+UserApi = Literal["iam", "minio-admin"]
+"""The API a provider makes its consumers' users through, which servers of one capability differ on: ``iam``, the
+AWS IAM API on the S3 port (SeaweedFS with ``-s3.iam.readOnly=false``, Ceph RGW), or ``minio-admin``, MinIO's
+admin API (``/minio/admin/v3/``, what ``mc admin user`` speaks)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class CapabilitySpec:
     locks_down_namespaces: bool = False
     """The provider's chart creates the managed namespaces with their default-deny and DNS policies; a catalog
     with a managed namespace needs one, or nothing would isolate its pods."""
+    states_user_api: bool = False
+    """Servers of this capability differ in the API their users are made through: each provider's ``provides``
+    entry says which (``user_api``, one of ``UserApi``), and ``hearth bootstrap`` speaks that one."""
 
 
 LOGIN = ("username", "password")
@@ -162,9 +169,14 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     # Dashboards that query the logs store as a data source (Grafana reading Loki): a flow, not a deploy order,
     # since the logs store itself is deployed after the monitoring stack it is scraped by.
     "dashboards": CapabilitySpec("none", reaches="logs"),
-    # The bucket's user: an access key pair the bootstrap writes to the consumer's KV entry (hearth.bootstrap.s3).
+    # The bucket's user: an access key pair the bootstrap writes to the consumer's KV entry (hearth.bootstrap.s3),
+    # made through the API the provider states (S3 servers share the S3 API, not a user API).
     "s3": CapabilitySpec(
-        "to-provider", grant="bucket", scheme="http", credential_keys=("access_key_id", "secret_access_key", "bucket")
+        "to-provider",
+        grant="bucket",
+        scheme="http",
+        credential_keys=("access_key_id", "secret_access_key", "bucket"),
+        states_user_api=True,
     ),
     # The vhost's user, a KV entry the bootstrap writes (hearth.bootstrap.rabbitmq); ``database`` is the vhost.
     "amqp": CapabilitySpec(

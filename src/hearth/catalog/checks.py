@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
+from typing import get_args
 
-from hearth.capabilities import CAPABILITIES
+from hearth.capabilities import CAPABILITIES, UserApi
 from hearth.catalog.component import Component
 from hearth.catalog.credential_checks import credential_errors
 from hearth.catalog.fields import Port
@@ -101,6 +102,23 @@ def component_problems(c: Component) -> list[Problem]:
     if c.install.method == "hearth" and c.image is not None and c.resources is None:
         problems.append((("resources",), "a workload rendered by hearth needs resources (requests and limits)"))
     problems += [(("needs", i), "a component cannot need itself") for i, n in enumerate(c.needs) if n == c.name]
+    problems += _user_api_problems(c)
+    return problems
+
+
+def _user_api_problems(c: Component) -> list[Problem]:
+    """A provider of a capability whose servers differ in their user API says which it speaks; no other does."""
+    problems: list[Problem] = []
+    for i, provide in enumerate(c.provides):
+        states = CAPABILITIES[provide.capability].states_user_api
+        if states and provide.user_api is None:
+            apis = ", ".join(get_args(UserApi))
+            message = f"a provider of {provide.capability} states the API its users are made through: user_api ({apis})"
+            problems.append((("provides", i), message))
+        elif not states and provide.user_api is not None:
+            stating = ", ".join(sorted(name for name, spec in CAPABILITIES.items() if spec.states_user_api))
+            message = f"only providers of {stating} state a user_api, not of {provide.capability}"
+            problems.append((("provides", i, "user_api"), message))
     return problems
 
 

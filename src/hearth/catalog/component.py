@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from hearth.capabilities import UserApi
 from hearth.catalog.credentials import Credential
 from hearth.catalog.fields import (
     Capability,
@@ -113,6 +114,9 @@ class Provide(Strict):
     """the port (by name) it is offered on."""
     pod: Name | None = None
     """for an upstream chart: the pod that offers it."""
+    user_api: UserApi | None = None
+    """for a capability whose servers differ in it (s3): the API its consumers' users are made through, ``iam``
+    (the AWS IAM API on the S3 port: SeaweedFS, Ceph RGW) or ``minio-admin`` (MinIO's admin API)."""
 
 
 class Sidecar(Strict):

@@ -7,8 +7,10 @@ Each file names the provider's capability and grant kind, the in-cluster ``host:
 the KV path of the provider's own secret (``kv/<namespace>/<provider>/app``: the default user's password, the
 admin login the operator stores) and per consumer the grant's name and the KV path its generated credential is
 written to (``kv/<namespace>/<consumer>/<capability>``, the path ``hearth.render.secrets`` annotates). A provider
-of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user. Everything
-comes from ``resolved.grants`` and the capability table, never from component names; no secret is written here.
+of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user, and the API
+those users are made through (``user_api``: ``iam`` or ``minio-admin``, as the provider's ``provides`` entry says,
+for a capability whose servers differ in it). Everything comes from ``resolved.grants``, the capability table and
+the providers' ``provides`` entries, never from component names; no secret is written here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ def kv_path(namespace: str, component: str, leaf: str) -> str:
 def rendered_here(kind: str, capability: str) -> bool:
     """Whether a grant of ``kind`` on ``capability`` is applied from a ``grants/<provider>.json``."""
     return kind in GRANT_KINDS or (kind == "database" and CAPABILITIES[capability].dialect is None)
+
+
+def _user_api(resolved: Resolved, provider: str, capability: str) -> str | None:
+    """The user API ``provider`` says it makes ``capability``'s users through (its ``provides`` entry)."""
+    return next(
+        (p.user_api for p in resolved.component(provider).provides if p.capability == capability and p.user_api), None
+    )
 
 
 def render_provider_grants(resolved: Resolved) -> dict[str, str]:
@@ -68,7 +77,7 @@ def render_provider_grants(resolved: Resolved) -> dict[str, str]:
                 }
                 for bucket in BACKUP_BUCKETS
             ]
-        body = {
+        body: dict[str, object] = {
             "provider": provider,
             "capability": capability,
             "grant": grant_kind,
@@ -76,5 +85,7 @@ def render_provider_grants(resolved: Resolved) -> dict[str, str]:
             "provider_secret": kv_path(namespace, provider, "app"),
             "consumers": consumers,
         }
+        if CAPABILITIES[capability].states_user_api:
+            body["user_api"] = _user_api(resolved, provider, capability)
         files[f"grants/{provider}.json"] = json.dumps(body, indent=2, sort_keys=True) + "\n"
     return files

@@ -1,0 +1,30 @@
+"""``grants/<provider>.json`` says which API a bucket provider's users are made through, as its ``provides`` entry
+states it (the bootstrap reads that file, never the catalog)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hearth.catalog.loader import load_catalog
+from hearth.catalog.models import Catalog
+from hearth.render.provider_grants import render_provider_grants
+from hearth.resolve import resolve
+
+SEED = load_catalog(None)
+
+
+def _with_user_api(catalog: Catalog, provider: str, api: str) -> Catalog:
+    component = catalog.components[provider]
+    provides = [p.model_copy(update={"user_api": api}) if p.capability == "s3" else p for p in component.provides]
+    changed = component.model_copy(update={"provides": provides})
+    return catalog.model_copy(update={"components": {**catalog.components, provider: changed}})
+
+
+@pytest.mark.parametrize("api", [None, "iam", "minio-admin"])
+def test_the_grants_file_names_the_providers_user_api(api: str | None) -> None:
+    catalog = SEED if api is None else _with_user_api(SEED, "minio", api)
+    grants = {path: json.loads(text) for path, text in render_provider_grants(resolve(catalog)).items()}
+    assert grants["grants/minio.json"]["user_api"] == (api or "minio-admin")  # the seed's MinIO states minio-admin
+    assert all("user_api" not in body for path, body in grants.items() if body["grant"] != "bucket")
