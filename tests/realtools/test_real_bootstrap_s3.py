@@ -2,10 +2,12 @@
 gateway with its embedded IAM API writable, each started once for the module.
 
 The plan runs twice from an uninitialized OpenBao with the S3 admin's key pair in a 0600 file and SeaweedFS as the
-``minio`` endpoint (the seed's S3 provider): the first run creates every consumer's and the backups' buckets and
-users, the second reports every step unchanged. Then each user's keys, read from Vault and used by the aws CLI
-(an independent SigV4 client), read and write its own bucket and are refused another; a key or a policy changed by
-hand is planned back by ``--dry-run`` without being touched and restored by the next run.
+``minio`` endpoint (the seed's S3 provider), its grants file saying ``user_api: iam`` as a catalog whose S3 provider
+is an IAM server renders it (the seed's MinIO says ``minio-admin``, tested against tests/bootstrap's fake MinIO):
+the first run creates every consumer's and the backups' buckets and users, the second reports every step
+unchanged. Then each user's keys, read from Vault and used by the aws CLI (an independent SigV4 client), read and
+write its own bucket and are refused another; a key or a policy changed by hand is planned back by ``--dry-run``
+without being touched and restored by the next run.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ class Store:
 def store(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The seed's Vault steps and S3 grants bootstrapped twice against real servers."""
     files = build_files(rendered_seed, SEED, keep=("grants/minio.json",))
+    grants = json.loads(files["grants/minio.json"])
+    assert grants["user_api"] == "minio-admin"
+    files["grants/minio.json"] = json.dumps(grants | {"user_api": "iam"}, indent=2, sort_keys=True) + "\n"
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"
     admins.mkdir()
