@@ -141,8 +141,8 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
     ),
     # MongoDB and ClickHouse logins are KV entries, not Vault database engine roles (no plugin is configured for
     # them; a path nothing serves would hang the consumer's agent in init): the bootstrap creates each consumer's
-    # database and user and writes the password it generates to the consumer's entry (hearth.bootstrap.clickhouse;
-    # MongoDB's until its step exists).
+    # database and user and writes the password it generates to the consumer's entry (hearth.bootstrap.mongodb,
+    # hearth.bootstrap.clickhouse).
     "mongodb": CapabilitySpec(
         "to-provider",
         grant="database",

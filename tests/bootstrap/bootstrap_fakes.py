@@ -10,11 +10,13 @@ error reply, so a step sending something new fails its test rather than passing 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -126,3 +128,12 @@ class FakeVault:
             self.kv[path] = dict(json.loads(request.body)["data"])
             return json_reply(200, {"data": {"version": 1}})
         return json_reply(405, {"errors": ["unsupported"]})
+
+
+def write_admin(directory: Path, provider: str, username: str, password: str) -> Path:
+    """``directory`` (made) holding the operator's admin login of ``provider`` as ``--admin-dir`` reads it (0600)."""
+    directory.mkdir(exist_ok=True)
+    fd = os.open(directory / f"{provider}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"username": username, "password": password}, out)
+    return directory

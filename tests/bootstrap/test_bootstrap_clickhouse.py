@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bootstrap_fakes import Fake, FakeVault, Reply, Request, closed_port, serve
+from bootstrap_fakes import Fake, FakeVault, Reply, Request, closed_port, serve, write_admin
 
 from hearth.bootstrap import Options, StepResult, bootstrap
 from hearth.catalog.loader import load_catalog
@@ -140,18 +139,10 @@ def seed_files() -> dict[str, str]:
     return render_files(SEED).files
 
 
-def _admin_dir(path: Path) -> Path:
-    path.mkdir()
-    fd = os.open(path / "clickhouse.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"username": ADMIN, "password": ADMIN_PW}, out)
-    return path
-
-
 @pytest.fixture
 def world(seed_files: dict[str, str], tmp_path: Path) -> Iterator[World]:
     ch, vault = FakeClickHouse(), FakeVault()
-    admins = _admin_dir(tmp_path / "admins")
+    admins = write_admin(tmp_path / "admins", "clickhouse", ADMIN, ADMIN_PW)
     with serve(ch.handle) as ch_server, serve(vault.handle) as vault_server:
         options = Options(
             vault_address=f"http://{vault_server.endpoint}",

@@ -18,6 +18,7 @@ from hearth.bootstrap.databases import database_steps
 from hearth.bootstrap.keyvalue import keyvalue_steps
 from hearth.bootstrap.marker import marker_step
 from hearth.bootstrap.model import Status, Step, StepResult
+from hearth.bootstrap.mongodb import mongodb_steps
 from hearth.bootstrap.operator import Operator
 from hearth.bootstrap.rabbitmq import rabbitmq_steps
 from hearth.bootstrap.runner import Progress, run_steps, select
@@ -71,6 +72,7 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     queues = rabbitmq_steps(vault, build, operator)
     buckets = s3_steps(vault, build.provider_grants(), operator)
     stores = clickhouse_steps(vault, build.provider_grants(), operator)
+    stores += mongodb_steps(vault, build.provider_grants(), operator)
     clients = sso_steps(vault, build.sso_clients())
     steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *stores]
     steps += clients
@@ -80,7 +82,7 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
         applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
         applied |= {s.name.removesuffix("-vhosts") for s in queues}
         applied |= {s.name.removesuffix("-bucket-users") for s in buckets if s.name.endswith("-bucket-users")}
-        applied |= {s.name.removesuffix("-databases") for s in stores}
+        applied |= {s.name.removesuffix("-databases").removesuffix("-users") for s in stores}
         applied |= {s.name.removesuffix("-client-secrets") for s in clients}
         kubeconfig = str(options.kubeconfig)
         steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
