@@ -92,6 +92,8 @@ def escape_helm(text: str) -> str:
     lone ``{`` left just before an inserted ``{{`` would open the action one character early. A run of braces
     needs no escaping inside a Go string literal, and runs without a doubled brace (``{}``) stay as they are.
     """
+    if "{{" not in text and "}}" not in text:  # nothing to escape (most objects): the regex would scan every brace
+        return text
     return _BRACE_RUN.sub(lambda match: f'{{{{ "{match.group(0)}" }}}}', text)
 
 
