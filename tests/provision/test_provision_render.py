@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hearth.catalog.models import Catalog
 from hearth.graph import DependencyGraph
 from hearth.provision import render_ansible
 from hearth.provision.inventory import calico_modes, vm_id
+from hearth.provision.render import _Dumper as AnsibleDumper
 from hearth.provision.tags import STAGE_TAGS, component_task_tags
 from hearth.resolve import resolve
 
@@ -89,3 +92,28 @@ def test_requirements_pin_kubespray_and_the_collections_the_tests_run(seed_catal
         namespace, name = entry["name"].split(".")
         manifest = json.loads((root / namespace / name / "MANIFEST.json").read_text())
         assert entry["version"] == manifest["collection_info"]["version"], entry["name"]
+
+
+class _Indenting(yaml.SafeDumper):
+    """The Ansible files' dumper without its remembered scalar analyses."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+_WORDS = st.sampled_from(["name", "when", "y", "", "a: b", "- x", "{{ v }}", "é", "line\nbreak", " pad ", "#"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _WORDS | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_WORDS | st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_ansible_yaml_is_what_the_emitter_writes_without_remembering(data: object) -> None:
+    """The Ansible files' dumper remembers the emitter's analysis of each scalar text (for speed); what it writes
+    is what PyYAML's emitter writes analysing every scalar anew, the first time and the next."""
+    expected = yaml.dump(data, Dumper=_Indenting, sort_keys=False, width=160, default_flow_style=False)
+    for _ in range(2):
+        assert yaml.dump(data, Dumper=AnsibleDumper, sort_keys=False, width=160, default_flow_style=False) == expected
