@@ -14,7 +14,15 @@ import yaml
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.verify.report import run_check
-from hearth.verify.secrets.plaintext import LITERALS, TOKENS, scan_text
+from hearth.verify.secrets.plaintext import (
+    ASSIGNMENT,
+    LITERALS,
+    SECRET_KEY,
+    TOKENS,
+    Finding,
+    _high_entropy,
+    scan_text,
+)
 
 PRIVATE_KEY = "-----BEGIN " + "RSA PRIVATE KEY-----"  # split so this file is not itself a finding
 
@@ -160,6 +168,46 @@ def test_scan_finds_each_leak(rel: str, line: str, kind: str) -> None:
 @pytest.mark.parametrize("line", CLEAN)
 def test_scan_keeps_references_and_names(line: str) -> None:
     assert scan_text("x.yaml", line) == []
+
+
+def _every_line(rel: str, text: str) -> list[Finding]:
+    """The scan as it was written first: every line of the text, each matched against every rule."""
+    out = []
+    patterns = [(kind, pattern) for kind, pattern in TOKENS.items() if any(word in text for word in LITERALS[kind])]
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = [Finding(rel, number, kind) for kind, pattern in patterns if pattern.search(line)]
+        out += tokens
+        found = ASSIGNMENT.match(line)
+        if not tokens and found and SECRET_KEY.search(found.group(1)) and _high_entropy(found.group(2)):
+            out.append(Finding(rel, number, f"high-entropy value under {found.group(1)!r}"))
+    return out
+
+
+def test_the_scan_finds_what_a_scan_of_every_line_finds(seed_build: Path) -> None:
+    """scan_text looks only at the lines where a secret-like key occurs (unless a token's literal is in the file):
+    on every file of the seed build, with the leaks planted at the start, in the middle and at the end (without a
+    final newline), in lower and mixed case, beside non-ASCII text and with other line ends, it finds the same."""
+    leaks = [line for _, line, kind in LEAKS if kind.startswith("high-entropy")]
+    planted = 0
+    for path in sorted(p for p in seed_build.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        lines = text.splitlines()
+        leak = leaks[planted % len(leaks)]
+        middle = len(lines) // 2
+        variants = [
+            text,
+            "\n".join([leak.upper(), *lines[:middle], leak, *lines[middle:], leak]),
+            "\n".join(["# é ſ", *lines[:middle], leak.swapcase(), *lines[middle:]]) + "\n",
+            "\r\n".join([*lines[:middle], leak, *lines[middle:]]),
+        ]
+        for variant in variants:
+            assert scan_text("f", variant) == _every_line("f", variant), path
+        planted += 1
+    assert planted > 1000
+    assert scan_text("f", "\n".join(["a: b", leaks[0], "c: d", leaks[1]])) == [
+        Finding("f", 2, "high-entropy value under 'password'"),
+        Finding("f", 4, "high-entropy value under 'API_KEY'"),
+    ]
 
 
 def test_seed_vault_runs_raft_behind_a_tls_listener(seed_build: Path) -> None:
