@@ -421,8 +421,21 @@ def redis_server(extra_args: Sequence[str] = ()) -> Iterator[Redis]:
     procs: list[Process] = []
     with cleanup([root], procs):
         port = free_port()
+        args = list(extra_args)
+        if "--aclfile" in args:
+            # The rendered flags name the ACL file on the pod's data volume (/data, not here): it becomes one in
+            # the server's own directory, created empty as the container's command creates it.
+            index = args.index("--aclfile") + 1
+            acl = Path(args[index])
+            if not acl.parent.is_dir():
+                acl = root / acl.name
+                if not acl.exists():
+                    acl.touch(mode=0o600)
+                    if user is not None:
+                        shutil.chown(acl, user)
+                args[index] = str(acl)
         server = [system_tool("redis-server", "/usr/bin"), "--port", str(port), "--bind", LOOPBACK]
-        server += ["--dir", str(root), "--save", "", "--daemonize", "no", *extra_args]
+        server += ["--dir", str(root), "--save", "", "--daemonize", "no", *args]
         procs.append(Process.start("redis-server", server, root / "server.log", user=user))
         wait_until(lambda: resp_ping(port) in (b"+PONG", b"-NOAUTH Authentication required."), "Redis", procs)
         yield Redis(port, root, procs[0])

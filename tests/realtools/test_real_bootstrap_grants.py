@@ -16,6 +16,7 @@ from typing import Any
 import hvac
 import pytest
 from realtools_bao import real_bao
+from realtools_render import service_env
 from realtools_runs import admin_file, operator_options, run_twice
 from realtools_servers import (
     LOOPBACK,
@@ -49,7 +50,12 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
     work = tmp_path_factory.mktemp("operator")
     admins = work / "admins"
     admins.mkdir()
-    with real_bao("static") as bao, postgres_server() as pg, mariadb_server() as db, redis_server() as kv:
+    with (
+        real_bao("static") as bao,
+        postgres_server() as pg,
+        mariadb_server() as db,
+        redis_server(_valkey_flags(rendered_seed)) as kv,
+    ):
         admin_file(admins, "postgresql", pg.superuser, pg.password)
         admin_file(admins, "mysql", "root", ROOT_PW)
         endpoints = {
@@ -60,6 +66,13 @@ def applied(rendered_seed: RenderedPlatform, tmp_path_factory: pytest.TempPathFa
         options = operator_options(bao, work, endpoints, admins)
         (first, second), token = run_twice(SEED, files, options)
         yield hvac.Client(url=bao.address, token=token, verify=str(bao.ca)), pg, db, first, second, kv
+
+
+def _valkey_flags(seed: RenderedPlatform) -> list[str]:
+    """The flags the valkey pod's server runs with (VALKEY_EXTRA_FLAGS as rendered: its ACL file among them)."""
+    flags = service_env(seed, "valkey", "valkey")["VALKEY_EXTRA_FLAGS"]
+    assert isinstance(flags, str) and "--aclfile" in flags
+    return flags.split()
 
 
 def _status(results: list[StepResult]) -> dict[str, str]:
@@ -150,3 +163,22 @@ def test_redis_acl_user_reads_its_own_keys_only(applied: Any, consumer: str, oth
                 conn.call(*command)
     finally:
         conn.close()
+
+
+def test_redis_grants_survive_a_restart_of_the_server(applied: Any, rendered_seed: RenderedPlatform) -> None:
+    """A server started again on the ACL file the bootstrap saved (as the pod restarts on its volume) still needs
+    Vault's password for the default user and still lets each consumer in, with nothing rerun."""
+    vault, kv = applied[0], applied[5]
+    saved = kv.dir / "users.acl"
+    assert "user default on #" in saved.read_text()
+    flags = _valkey_flags(rendered_seed)
+    flags[flags.index("--aclfile") + 1] = str(saved)
+    creds = _kv(vault, "productivity/affine/redis")
+    with redis_server(flags) as again:
+        assert resp_ping(again.port) == b"-NOAUTH Authentication required."
+        assert resp_ping(again.port, _kv(vault, "db/valkey/app")["requirepass"]) == b"+PONG"
+        conn = Resp(f"{LOOPBACK}:{again.port}")
+        try:
+            assert conn.call("AUTH", creds["username"], creds["password"]) == "OK"
+        finally:
+            conn.close()

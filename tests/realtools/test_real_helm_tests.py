@@ -36,6 +36,7 @@ from realtools_servers import (
     wait_until,
 )
 
+from hearth.bootstrap.resp import Resp
 from hearth.protocols import NC_IMAGE
 from hearth.render.model import RenderedPlatform
 
@@ -109,14 +110,33 @@ def test_valkey_ping_answers_pong(rendered_seed: RenderedPlatform, home: Path) -
 
 def test_valkey_test_fails_on_an_error_reply(rendered_seed: RenderedPlatform, home: Path) -> None:
     """redis-cli exits 0 on an error reply (here NOAUTH): the bare ``redis-cli ping`` the test used to run passes
-    against a server the pod cannot use; the rendered ``| grep -q PONG`` fails it."""
+    against a server the pod cannot use; the rendered ``| grep -q PONG`` fails it. The server's own liveness probe,
+    by contrast, must pass on NOAUTH and fail only when the server is gone."""
     probe = helm_test(rendered_seed, "valkey")
     path = ["/usr/bin", "/bin"]
-    with redis_server([*_valkey_flags(rendered_seed), "--requirepass", "not-in-the-test-pod"]) as server:
+    with redis_server(_valkey_flags(rendered_seed)) as server:
+        # As hearth bootstrap sets it: the server loads its ACL file, which overrides a --requirepass flag.
+        setter = Resp(f"{LOOPBACK}:{server.port}")
+        try:
+            setter.call("ACL", "SETUSER", "default", "resetpass", ">not-in-the-test-pod")
+        finally:
+            setter.close()
         command = localize(probe.command, probe.host, probe.port, server.port)
         fails(run_probe(command, path, home))
         bare = run_probe(["redis-cli", "-h", LOOPBACK, "-p", str(server.port), "ping"], path, home)
         assert bare.returncode == 0 and "NOAUTH" in bare.stdout, bare
+        # The container's own probes take NOAUTH as alive: a server requiring its password is not restarted.
+        (liveness,) = [
+            c["livenessProbe"]["exec"]["command"]
+            for m in rendered_seed.charts["valkey"].manifests
+            if m["kind"] == "StatefulSet"
+            for c in m["spec"]["template"]["spec"]["containers"]
+            if c["name"] == "valkey"
+        ]
+        alive = [*liveness[:2], liveness[2].replace("valkey-cli", f"redis-cli -p {server.port}")]
+        passes(run_probe(alive, path, home))
+        server.stop()
+        fails(run_probe(alive, path, home))
 
 
 def _busybox_path(tmp: Path) -> list[str]:

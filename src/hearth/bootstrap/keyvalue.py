@@ -10,8 +10,10 @@ Two steps per provider of a ``grants/<provider>.json`` whose grant is ``acl-user
   keys and Pub/Sub channels ``<name>:*`` only, every command but the ``@admin`` ones. ``ACL GETUSER`` reports
   the user's SHA-256 password hashes, patterns and commands, compared with the wanted ones.
 
-A server started from the chart keeps these only until restarted unless it has an ACL file (``ACL SAVE``); the
-rerun of this step (idempotent) restores them. Commands: redis.io/docs/latest/commands/acl-setuser, acl-getuser.
+Every change is saved to the server's ACL file (``ACL SAVE``) on the connection that made it, so a restart loads
+it again; a server started without ``--aclfile`` would forget it, and the step fails saying so rather than
+report a grant that lasts until the next restart. Commands: redis.io/docs/latest/commands/acl-setuser,
+acl-getuser, acl-save.
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ DEFAULT_KEY = "requirepass"
 def acl_rules(name: str, password: str) -> list[str]:
     """``ACL SETUSER`` arguments giving ``name`` exactly its grant (``reset`` first: nothing else is kept)."""
     return ["reset", "on", f">{password}", f"~{name}:*", f"&{name}:*", *COMMANDS.split()]
+
+
+def _save(conn: Resp, endpoint: str) -> None:
+    """Persist the server's users to its ACL file, or fail naming why (no ``--aclfile``: lost on restart)."""
+    try:
+        conn.call("ACL", "SAVE")
+    except ReplyError as exc:
+        raise StepError(f"{endpoint}: ACL SAVE refused, so a restart would forget the grant: {exc}") from exc
 
 
 def _password(vault: Vault, path: str, key: str) -> str | None:
@@ -85,6 +95,7 @@ def default_password_step(vault: Vault, provider: str, spec: dict[str, Any], end
             setter = Resp(endpoint)
             try:
                 setter.call("ACL", "SETUSER", "default", "resetpass", f">{value}")
+                _save(setter, endpoint)
             finally:
                 setter.close()
 
@@ -143,6 +154,7 @@ def _setter(vault: Vault, endpoint: str, default: str, name: str, secret: str) -
         conn = _authed(endpoint, default)
         try:
             conn.call("ACL", "SETUSER", name, *acl_rules(name, password))
+            _save(conn, endpoint)
         finally:
             conn.close()
 
