@@ -16,7 +16,7 @@ import pytest
 from packaging_helpers import SeedBuild, helm_capabilities, load_docs, load_yaml, run_tool
 
 from hearth.render.model import ChartRender
-from hearth.render.package.files import INSTALL_ORDER, chart_files, chart_manifests, escape_helm, helm_order, is_hook
+from hearth.render.package.charts import INSTALL_ORDER, chart_files, chart_manifests, escape_helm, helm_order, is_hook
 from hearth.render.package.write import dump_yaml, write_tree
 from tools import tool
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 from packaging_helpers import SeedBuild, load_docs, load_yaml
 
 from hearth.render.model import ChartRender, UpstreamRelease
-from hearth.render.package.files import (
-    KUBE_VERSION_CONSTRAINT,
-    VALUES_TEXT,
-    chart_files,
-    chart_templates,
-    helmfile_repositories,
-)
+from hearth.render.package.charts import KUBE_VERSION_CONSTRAINT, VALUES_TEXT, chart_files, chart_templates
+from hearth.render.package.helmfile import helmfile_repositories
 
 
 def test_every_chart_has_its_files(seed_build: SeedBuild) -> None:

@@ -66,7 +66,7 @@ def test_the_bootstrap_chart_issues_vaults_listener_certificate_from_the_self_si
 def test_vault_is_released_after_its_bootstrap_chart_and_cert_manager_needs_nothing_of_vault(
     platform: RenderedPlatform,
 ) -> None:
-    from hearth.render.package.files import helmfile_releases
+    from hearth.render.package.helmfile import helmfile_releases
 
     releases = {f"{r['namespace']}/{r['name']}": r for r in helmfile_releases(platform, resolve(load_catalog(None)))}
     assert "service/vault-bootstrap-tls" in releases["service/vault"]["needs"]

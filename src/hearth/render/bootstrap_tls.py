@@ -5,7 +5,7 @@ Vault's own listener: that must serve TLS from Vault's first start, before ``hea
 unsealed and configured it. So a component with ``listener_tls`` gets its certificate from cert-manager's own
 ``selfSigned`` -> ``ca`` issuer chain (cert-manager.io/docs/configuration/selfsigned, "Bootstrapping CA
 Issuers"), rendered into a chart of its own, ``<component>-bootstrap-tls``, which is released after cert-manager
-and before the component's own chart (``hearth.render.package.files.helmfile_releases``):
+and before the component's own chart (``hearth.render.package.helmfile.helmfile_releases``):
 
 * ClusterIssuer ``hearth-bootstrap-selfsigned`` (``selfSigned``) signs the CA certificate ``hearth-bootstrap-ca``
   (``isCA``), whose Secret lives in cert-manager's namespace, the ClusterIssuers' cluster resource namespace;
