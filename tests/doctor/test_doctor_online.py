@@ -6,9 +6,7 @@ cluster's version."""
 
 from __future__ import annotations
 
-import datetime
 import http.server
-import ipaddress
 import json
 import socket
 import ssl
@@ -19,11 +17,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from loopback_tls import self_signed_loopback_cert
 from tools import RunHearth, tool
 
 CHART_COMPONENT = """\
@@ -96,26 +91,8 @@ def chart_repo(tmp_path: Path) -> Iterator[int]:
 @pytest.fixture
 def tls_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A registry API root over TLS for 127.0.0.1, its self-signed certificate trusted through SSL_CERT_FILE."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
     cert_file, key_file = tmp_path / "registry.crt", tmp_path / "registry.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    self_signed_loopback_cert(cert_file, key_file)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
