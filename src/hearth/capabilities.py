@@ -188,6 +188,8 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
         url="amqp://{username}:{password}@{host}:{port}/{database}",
     ),
     "container-registry": CapabilitySpec("to-provider", scheme="https"),
+    # The mailbox: a user account of the consumer's own on the platform's domain, its address (``username``) and
+    # password a KV entry the bootstrap writes (hearth.bootstrap.stalwart).
     "mail": CapabilitySpec("to-provider", grant="mailbox", scheme="smtp", credential_keys=LOGIN),
     # Syncs Vault entries into the Kubernetes Secrets an upstream chart reads (External Secrets Operator): its
     # ExternalSecrets, SecretStores and generators are deployed after it.

@@ -24,6 +24,7 @@ from hearth.bootstrap.rabbitmq import rabbitmq_steps
 from hearth.bootstrap.runner import Progress, run_steps, select
 from hearth.bootstrap.s3 import s3_steps
 from hearth.bootstrap.sso import sso_steps
+from hearth.bootstrap.stalwart import stalwart_steps
 from hearth.bootstrap.vault import Vault, VaultFacts
 from hearth.bootstrap.vault.steps import vault_steps
 from hearth.catalog.models import Catalog
@@ -73,6 +74,7 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     buckets = s3_steps(vault, build.provider_grants(), operator)
     stores = clickhouse_steps(vault, build.provider_grants(), operator)
     stores += mongodb_steps(vault, build.provider_grants(), operator)
+    stores += stalwart_steps(vault, build, operator)
     clients = sso_steps(vault, build.sso_clients())
     steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *stores]
     steps += clients
@@ -82,7 +84,8 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
         applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
         applied |= {s.name.removesuffix("-vhosts") for s in queues}
         applied |= {s.name.removesuffix("-bucket-users") for s in buckets if s.name.endswith("-bucket-users")}
-        applied |= {s.name.removesuffix("-databases").removesuffix("-users") for s in stores}
+        suffixes = ("-databases", "-users", "-mailboxes")
+        applied |= {next(s.name.removesuffix(x) for x in suffixes if s.name.endswith(x)) for s in stores}
         applied |= {s.name.removesuffix("-client-secrets") for s in clients}
         kubeconfig = str(options.kubeconfig)
         steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))

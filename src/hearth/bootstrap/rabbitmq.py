@@ -55,9 +55,9 @@ def password_matches(password_hash: str, algorithm: str, password: str) -> bool:
     return raw[4:] == digest(salt + password.encode()).digest()
 
 
-def management_endpoint(build: Build, endpoint: str) -> str | None:
-    """``host:port`` of the management API: the rendered AMQP endpoint's host (``<service>.<namespace>.svc``) and
-    the port named ``management`` of that Service in the build; None when the build's Service has none."""
+def management_endpoint(build: Build, endpoint: str, port_name: str = MANAGEMENT_PORT) -> str | None:
+    """``host:port`` of a management API: the rendered endpoint's host (``<service>.<namespace>.svc``) and the port
+    named ``port_name`` (``management``) of that Service in the build; None when the build's Service has none."""
     host = endpoint.rpartition(":")[0]
     service, _, rest = host.partition(".")
     namespace = rest.partition(".")[0]
@@ -66,7 +66,7 @@ def management_endpoint(build: Build, endpoint: str) -> str | None:
         if meta.get("name") != service or meta.get("namespace") != namespace:
             continue
         for port in (doc.get("spec") or {}).get("ports") or []:
-            if port.get("name") == MANAGEMENT_PORT:
+            if port.get("name") == port_name:
                 return f"{host}:{port['port']}"
     return None
 

@@ -1,5 +1,5 @@
 """The provider side of the grants Vault's database engine does not serve: an ACL user (``acl-user``), a vhost
-(``vhost``), a bucket (``bucket``) per consumer, and the ``database`` grants of the
+(``vhost``), a bucket (``bucket``), a mailbox (``mailbox``) per consumer, and the ``database`` grants of the
 capabilities without a SQL dialect (MongoDB, ClickHouse: a database and a login of the consumer's own), written as
 ``grants/<provider>.json`` for ``hearth bootstrap`` to apply.
 
@@ -10,7 +10,8 @@ written to (``kv/<namespace>/<consumer>/<capability>``, the path ``hearth.render
 of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user, and the API
 those users are made through (``user_api``: ``iam`` or ``minio-admin``, as the provider's ``provides`` entry says,
 for a capability whose servers differ in it). Everything comes from ``resolved.grants``, the capability table and
-the providers' ``provides`` entries, never from component names; no secret is written here.
+the providers' ``provides`` entries, never from component names; no secret is written here. A ``mailbox``
+provider's file also names the platform's ``domain``, the one its accounts' addresses are under.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hearth.render.backup.storage import DUMP_BUCKET, VELERO_BUCKET
 from hearth.render.grants import _endpoint
 from hearth.resolve.records import Resolved
 
-GRANT_KINDS = ("acl-user", "vhost", "bucket")
+GRANT_KINDS = ("acl-user", "vhost", "bucket", "mailbox")
 """The grant kinds rendered here, beside the ``database`` grants of a capability with no ``dialect`` (those with
 one are ``hearth.render.grants``': Vault's database engine issues their logins)."""
 
@@ -48,7 +49,7 @@ def _user_api(resolved: Resolved, provider: str, capability: str) -> str | None:
 
 
 def render_provider_grants(resolved: Resolved) -> dict[str, str]:
-    """``grants/<provider>.json`` for every provider with an acl-user, vhost or bucket grant, or a
+    """``grants/<provider>.json`` for every provider with an acl-user, vhost, bucket or mailbox grant, or a
     database grant of a capability without a dialect."""
     by_provider: dict[tuple[str, str], list[dict[str, str]]] = {}
     for grant in sorted(resolved.grants, key=lambda g: (g.provider, g.capability, g.consumer)):
@@ -85,6 +86,8 @@ def render_provider_grants(resolved: Resolved) -> dict[str, str]:
             "provider_secret": kv_path(namespace, provider, "app"),
             "consumers": consumers,
         }
+        if grant_kind == "mailbox":
+            body["domain"] = resolved.catalog.platform.domain
         if CAPABILITIES[capability].states_user_api:
             body["user_api"] = _user_api(resolved, provider, capability)
         files[f"grants/{provider}.json"] = json.dumps(body, indent=2, sort_keys=True) + "\n"
