@@ -6,6 +6,10 @@ observability. The report is deterministic for a given build: sections and rows 
 time or the environment. ``failed`` is true when any section but the statements fails; capacity's N-1 findings
 and observability's unalerted metrics are warnings, and contradicted statements are findings about the document,
 neither fails the check.
+
+Kept whole: the registry of sections (:data:`AUDITS`), the ``Section`` protocol each section's result follows and
+the :class:`CheckReport` that runs, judges and prints them are one contract (a new section is one ``Audit`` entry
+here), so a reader sees what a section must provide beside what is done with it.
 """
 
 from __future__ import annotations
