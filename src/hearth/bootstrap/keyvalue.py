@@ -2,8 +2,9 @@
 
 Two steps per provider of a ``grants/<provider>.json`` whose grant is ``acl-user``, reading before writing:
 
-* ``<provider>-default-password``: the ``requirepass`` in the provider's KV entry (generated there when absent);
-  the server is asked whether the default user accepts it (``AUTH``), and only a password-less server is given it
+* ``<provider>-default-password``: the ``requirepass`` in the provider's KV entry (generated there first when
+  absent, so the server's pod, whose agent reads it, can start); the server is asked whether the default user
+  accepts it (``AUTH``), and only a password-less server is given it
   (``ACL SETUSER default resetpass >...``, what ``CONFIG SET requirepass`` does since Redis 6). A server with
   another password is a failure: the operator's, not overwritten.
 * ``<provider>-acl-users``: per consumer a user named after the grant, its password in the consumer's KV entry,
@@ -69,40 +70,68 @@ def keyvalue_steps(vault: Vault, grants: dict[str, dict[str, Any]], operator: Op
 
 
 def default_password_step(vault: Vault, provider: str, spec: dict[str, Any], endpoint: str) -> Step:
-    """The default user of ``provider`` requires the password kept in Vault."""
+    """The default user of ``provider`` requires the password kept in Vault.
+
+    With no password in Vault yet, the first change generates it there before the server is asked anything: the
+    server's own pod reads that entry through its Vault agent, so it cannot start before the entry exists, and a
+    bootstrap run before the server is up leaves it ready to start (the step then fails as unreachable, and the
+    next run sets the password on the server)."""
     secret = str(spec["provider_secret"])
 
+    def set_on_server() -> None:
+        value = _password(vault, secret, DEFAULT_KEY)
+        if value is None:
+            raise StepError(f"no default password in Vault at {secret}")
+        setter = Resp(endpoint)
+        try:
+            try:
+                setter.call("PING")
+            except ReplyError as exc:
+                raise StepError(f"{endpoint}: the default user has a password and it is not Vault's: {exc}") from exc
+            setter.call("ACL", "SETUSER", "default", "resetpass", f">{value}")
+            _save(setter, endpoint)
+        finally:
+            setter.close()
+
     def read() -> list[Change]:
+        where = f"Vault {KV_MOUNT}/{strip_kv(secret)}"
         password = _password(vault, secret, DEFAULT_KEY)
+        if password is None:
+
+            def generate() -> None:
+                kv_secret(vault, strip_kv(secret), DEFAULT_KEY)
+
+            return [
+                Change(f"default user's password: generate into {where}", generate),
+                Change("default user's password: set it on the server", set_on_server),
+            ]
         conn = Resp(endpoint)
         try:
-            if password is not None:
-                try:
-                    conn.call("AUTH", "default", password)
+            try:
+                conn.call("AUTH", "default", password)
+                # A password-less default user (nopass) takes any password: only its stored hash tells.
+                if _requires(conn.call("ACL", "GETUSER", "default"), password):
                     return []
-                except ReplyError:
-                    pass
+            except ReplyError:
+                pass
             try:
                 conn.call("PING")
             except ReplyError as exc:
-                where = "Vault holds none" if password is None else "it refuses Vault's"
-                raise StepError(f"{endpoint}: the default user has a password and {where}: {exc}") from exc
+                raise StepError(f"{endpoint}: the default user has a password and it refuses Vault's: {exc}") from exc
         finally:
             conn.close()
-
-        def apply() -> None:
-            value, _ = kv_secret(vault, strip_kv(secret), DEFAULT_KEY)
-            setter = Resp(endpoint)
-            try:
-                setter.call("ACL", "SETUSER", "default", "resetpass", f">{value}")
-                _save(setter, endpoint)
-            finally:
-                setter.close()
-
-        verb = "generate into" if password is None else "take from"
-        return [Change(f"default user's password: {verb} Vault {KV_MOUNT}/{strip_kv(secret)}, set it", apply)]
+        return [Change(f"default user's password: take from {where}, set it", set_on_server)]
 
     return FuncStep(f"{provider}-default-password", f"{provider}'s default user needs the password in Vault", read)
+
+
+def _requires(user: Any, password: str) -> bool:
+    """Whether an ``ACL GETUSER`` reply is of a user that needs ``password`` (its one SHA-256 hash, not nopass)."""
+    if not isinstance(user, list):
+        return False
+    fields = dict(zip(user[::2], user[1::2], strict=False))
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    return "nopass" not in (fields.get("flags") or []) and fields.get("passwords") == [digest]
 
 
 def _matches(user: Any, name: str, password: str) -> bool:
