@@ -16,24 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from hearth.catalog.alerting import AlertRouting, AlertRule, Dashboard, SeverityRoute
 from hearth.catalog.claims import Claims, StatedFigure, StatedOrder, StatedTool
-from hearth.catalog.component import (
-    SAFE_SYSCTLS,
-    Backup,
-    ChartPod,
-    ChartRef,
-    Component,
-    Health,
-    Install,
-    Metrics,
-    Provide,
-    Resources,
-    Security,
-    SecurityException,
-    Sidecar,
-    Storage,
-    Web,
-    Webhook,
-)
+from hearth.catalog.component import Backup, Component, Provide
+from hearth.catalog.exposure import Web, Webhook
 from hearth.catalog.fields import (
     Capability,
     Cron,
@@ -49,6 +33,7 @@ from hearth.catalog.fields import (
     Strict,
     Threshold,
 )
+from hearth.catalog.install import ChartPod, ChartRef, Install
 from hearth.catalog.kubelet import EvictionHard, Kubelet, KubeletReservation, Reserved, SystemPod, Toleration
 from hearth.catalog.platform import (
     BackupSchedule,
@@ -61,6 +46,8 @@ from hearth.catalog.platform import (
     ProxmoxHost,
     SsoSettings,
 )
+from hearth.catalog.security import SAFE_SYSCTLS, Security, SecurityException
+from hearth.catalog.workload import Health, Metrics, Resources, Sidecar, Storage
 
 __all__ = [
     "SAFE_SYSCTLS",
