@@ -4,6 +4,7 @@
 #   postgresql-client-15  pg_isready, pg_dumpall, psql
 #   mariadb-server        mariadb-install-db, mariadbd (and, through mariadb-client, mysqladmin, mysqldump, mysql)
 #   redis-server          redis-server (and, through redis-tools, redis-cli)
+#   prometheus-redis-exporter  redis_exporter 1.45, to scrape a password-protected Valkey as the pod's sidecar does
 #   rabbitmq-server       RabbitMQ 3.10 on Erlang/OTP 25 (epmd from erlang-base; its rabbitmq_management
 #                         plugin, which the bootstrap test enables in its own enabled_plugins file)
 #   busybox               the `nc`, `od`, `head` and `sh` applets of the busybox image the AMQP Helm test runs in
@@ -29,12 +30,13 @@ die() {
 }
 
 PACKAGES=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client redis-server redis-tools
-    rabbitmq-server busybox curl docker-compose chromium)
+    prometheus-redis-exporter rabbitmq-server busybox curl docker-compose chromium)
 # Init scripts / systemd units the packages above ship, disabled when this script installed their package.
 declare -A SERVICES=(
     [postgresql-15]="postgresql"
     [mariadb-server]="mariadb"
     [redis-server]="redis-server"
+    [prometheus-redis-exporter]="prometheus-redis-exporter"
     [rabbitmq-server]="rabbitmq-server epmd"
 )
 # System pid files of those services: none may exist with a live process once the install is done.
@@ -145,6 +147,7 @@ report mysqldump /usr/bin/mysqldump mariadb-client --version
 report mysql /usr/bin/mysql mariadb-client --version
 report redis-server /usr/bin/redis-server redis-server --version
 report redis-cli /usr/bin/redis-cli redis-tools --version
+report redis_exporter /usr/bin/prometheus-redis-exporter prometheus-redis-exporter --version
 report rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
 report epmd /usr/bin/epmd erlang-base
 report busybox /usr/bin/busybox busybox --help
