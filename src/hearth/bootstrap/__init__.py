@@ -17,7 +17,7 @@ from hearth.bootstrap.clickhouse import clickhouse_steps
 from hearth.bootstrap.databases import database_steps
 from hearth.bootstrap.keyvalue import keyvalue_steps
 from hearth.bootstrap.marker import marker_step
-from hearth.bootstrap.model import Status, Step, StepResult
+from hearth.bootstrap.model import ProviderStep, Status, Step, StepResult
 from hearth.bootstrap.mongodb import mongodb_steps
 from hearth.bootstrap.operator import Operator
 from hearth.bootstrap.rabbitmq import rabbitmq_steps
@@ -76,7 +76,10 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     stores += mongodb_steps(vault, build.provider_grants(), operator)
     stores += stalwart_steps(vault, build, operator)
     clients = sso_steps(vault, build.sso_clients())
-    steps = [*vault_steps(vault, build, vault_facts(catalog), ca), *databases, *keyvalue, *queues, *buckets, *stores]
+    deferred: set[str] = set()
+    grants = [*databases, *keyvalue, *queues, *buckets, *stores]
+    steps: list[Step] = [*vault_steps(vault, build, vault_facts(catalog), ca)]
+    steps += [ProviderStep(s, provider_of(s.name), deferred) for s in grants]
     steps += clients
     if options.kubeconfig is not None:
         secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
@@ -88,8 +91,34 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
         applied |= {next(s.name.removesuffix(x) for x in suffixes if s.name.endswith(x)) for s in stores}
         applied |= {s.name.removesuffix("-client-secrets") for s in clients}
         kubeconfig = str(options.kubeconfig)
-        steps.append(marker_step(lambda: kube_connect(kubeconfig), [*secrets, *sorted(applied)]))
+        named = lambda: [*secrets, *sorted(applied - deferred)]  # noqa: E731 (asked when the marker step runs)
+        steps.append(marker_step(lambda: kube_connect(kubeconfig), named))
     return steps
+
+
+PROVIDER_STEP_SUFFIXES = sorted(
+    (
+        "-databases",
+        "-vault-connection",
+        "-vault-roles",
+        "-default-password",
+        "-acl-users",
+        "-vhosts",
+        "-buckets",
+        "-bucket-users",
+        "-users",
+        "-mailboxes",
+    ),
+    key=len,
+    reverse=True,
+)
+"""What the provider steps' names end with, after ``<provider>``: the longest first (``-bucket-users`` before
+``-users``)."""
+
+
+def provider_of(step: str) -> str:
+    """The provider a grants step belongs to: its name without the step's suffix."""
+    return next((step.removesuffix(s) for s in PROVIDER_STEP_SUFFIXES if step.endswith(s)), step)
 
 
 def bootstrap(

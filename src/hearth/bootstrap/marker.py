@@ -27,10 +27,13 @@ def marker_object(providers: Sequence[str]) -> dict[str, object]:
     }
 
 
-def marker_step(connect: Callable[[], Kube], providers: Sequence[str]) -> Step:
-    """The marker names ``providers`` (and keeps the ones already named)."""
+def marker_step(connect: Callable[[], Kube], providers: Sequence[str] | Callable[[], Sequence[str]]) -> Step:
+    """The marker names ``providers`` (and keeps the ones already named); a callable is asked when the step runs,
+    so a provider deferred earlier in the run (its server did not answer) is left out."""
+    planned = providers
 
     def read() -> list[Change]:
+        providers = planned() if callable(planned) else planned
         try:
             kube = connect()
             current = kube.get("v1", "ConfigMap", BOOTSTRAP_MARKER, HEARTH_NAMESPACE)
@@ -53,4 +56,5 @@ def marker_step(connect: Callable[[], Kube], providers: Sequence[str]) -> Step:
 
         return [Change(f"ConfigMap {HEARTH_NAMESPACE}/{BOOTSTRAP_MARKER}: add {', '.join(missing)}", apply)]
 
-    return FuncStep(MARKER_STEP, f"marker for hearth apply: {', '.join(sorted(providers))} bootstrapped", read)
+    named = "the providers bootstrapped" if callable(planned) else ", ".join(sorted(planned)) + " bootstrapped"
+    return FuncStep(MARKER_STEP, f"marker for hearth apply: {named}", read)

@@ -86,3 +86,47 @@ class StepResult:
             "changes": list(self.changes),
             "error": self.error,
         }
+
+
+@dataclass
+class ProviderStep:
+    """A step of one provider's grants, run before or after that provider is deployed.
+
+    On day one ``hearth bootstrap`` runs once Vault is up, before the providers exist (their pods wait for the
+    marker this run writes), and again once they run. So when the provider's server does not answer
+    (``Unreachable``), the provider is recorded in ``deferred``: its later steps fail the same way without being
+    tried (Vault would be asked to reach a server that is not there), the runner goes on with the other
+    providers' steps (``independent``), and the marker does not name it. Any other failure stops the run."""
+
+    step: Step
+    provider: str
+    deferred: set[str]
+    independent: bool = True
+    name: str = field(init=False)
+    summary: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name, self.summary = self.step.name, self.step.summary
+
+    def changes(self) -> list[Change]:
+        """The wrapped step's changes, each recording the provider as deferred when its server does not answer."""
+        if self.provider in self.deferred:
+            raise Unreachable(
+                f"{self.provider} did not answer an earlier step: run hearth bootstrap again once it runs"
+            )
+        try:
+            found = self.step.changes()
+        except Unreachable:
+            self.deferred.add(self.provider)
+            raise
+        return [Change(c.description, self._guarded(c.apply)) for c in found]
+
+    def _guarded(self, apply: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                apply()
+            except Unreachable:
+                self.deferred.add(self.provider)
+                raise
+
+        return run

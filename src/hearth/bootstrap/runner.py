@@ -1,4 +1,5 @@
-"""Run bootstrap steps in order: read, then change only what differs; stop at the first failure."""
+"""Run bootstrap steps in order: read, then change only what differs; stop at the first failure (but a provider's
+server that does not answer, which defers that provider alone: ``model.ProviderStep``)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def run_steps(steps: Sequence[Step], *, dry_run: bool = False, progress: Progres
             result = StepResult(step.name, step.summary, Status.skipped)
         else:
             result = _one(step, dry_run)
-            failed = result.status is Status.failed
+            # A provider step whose server did not answer stops only its own provider (model.ProviderStep).
+            failed = result.status is Status.failed and not (result.unreachable and getattr(step, "independent", False))
         results.append(result)
         progress(result)
     return results
