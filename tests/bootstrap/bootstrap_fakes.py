@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.catalog.loader import load_catalog
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -137,3 +140,27 @@ def write_admin(directory: Path, provider: str, username: str, password: str) ->
     with os.fdopen(fd, "w") as out:
         json.dump({"username": username, "password": password}, out)
     return directory
+
+
+@contextmanager
+def served_provider(
+    provider: str, handle: Handle, admin_dir: Path, admin: tuple[str, str]
+) -> Iterator[tuple[Fake, FakeVault, Fake, Options]]:
+    """A provider's fake server and a fake Vault on loopback, the operator's ``admin`` login of ``provider`` in
+    ``admin_dir``, and the bootstrap options reaching both: (server, vault, vault's server, options)."""
+    vault = FakeVault()
+    admins = write_admin(admin_dir, provider, *admin)
+    with serve(handle) as server, serve(vault.handle) as vault_server:
+        options = Options(
+            vault_address=f"http://{vault_server.endpoint}",
+            vault_token=vault.token,
+            endpoints={provider: server.endpoint},
+            admin_dir=admins,
+        )
+        yield server, vault, vault_server, options
+
+
+def run_only(step: str, files: dict[str, str], options: Options, *, dry_run: bool = False) -> StepResult:
+    """The result of running the seed's bootstrap step ``step`` alone against ``files``."""
+    (result,) = bootstrap(load_catalog(None), files, options, only=[step], dry_run=dry_run)
+    return result

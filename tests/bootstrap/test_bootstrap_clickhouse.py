@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bootstrap_fakes import Fake, FakeVault, Reply, Request, closed_port, serve, write_admin
+from bootstrap_fakes import Fake, FakeVault, Reply, Request, closed_port, run_only, served_provider
 
-from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap import Options, StepResult
 from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render_files
 from tools import RunHearth
 
 SEED = load_catalog(None)
@@ -130,27 +129,15 @@ class World:
     admin_dir: Path
 
     def run(self, *, dry_run: bool = False) -> StepResult:
-        (result,) = bootstrap(SEED, self.files, self.options, only=[STEP], dry_run=dry_run)
-        return result
-
-
-@pytest.fixture(scope="module")
-def seed_files() -> dict[str, str]:
-    return render_files(SEED).files
+        return run_only(STEP, self.files, self.options, dry_run=dry_run)
 
 
 @pytest.fixture
 def world(seed_files: dict[str, str], tmp_path: Path) -> Iterator[World]:
-    ch, vault = FakeClickHouse(), FakeVault()
-    admins = write_admin(tmp_path / "admins", "clickhouse", ADMIN, ADMIN_PW)
-    with serve(ch.handle) as ch_server, serve(vault.handle) as vault_server:
-        options = Options(
-            vault_address=f"http://{vault_server.endpoint}",
-            vault_token=vault.token,
-            endpoints={"clickhouse": ch_server.endpoint},
-            admin_dir=admins,
-        )
-        yield World(ch, ch_server, vault, options, seed_files, admins)
+    ch = FakeClickHouse()
+    with served_provider("clickhouse", ch.handle, tmp_path / "admins", (ADMIN, ADMIN_PW)) as served:
+        ch_server, vault, _, options = served
+        yield World(ch, ch_server, vault, options, seed_files, tmp_path / "admins")
 
 
 def test_the_seed_renders_the_clickhouse_grant(seed_files: dict[str, str]) -> None:

@@ -27,7 +27,6 @@ from hearth.bootstrap.operator import Admin, Operator
 from hearth.bootstrap.runner import run_steps
 from hearth.bootstrap.vault import Vault
 from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render_files
 from tools import RunHearth
 
 SEED = load_catalog(None)
@@ -82,11 +81,6 @@ class World:
     def run(self, *, dry_run: bool = False) -> StepResult:
         (result,) = run_steps(self.steps, dry_run=dry_run)
         return result
-
-
-@pytest.fixture(scope="module")
-def seed_files() -> dict[str, str]:
-    return render_files(SEED).files
 
 
 @pytest.fixture

@@ -19,11 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bootstrap_fakes import Fake, FakeVault, Reply, Request, closed_port, json_reply, serve, write_admin
+from bootstrap_fakes import (
+    Fake,
+    FakeVault,
+    Reply,
+    Request,
+    closed_port,
+    json_reply,
+    run_only,
+    served_provider,
+    write_admin,
+)
 
-from hearth.bootstrap import Options, StepResult, bootstrap
+from hearth.bootstrap import Options, StepResult
 from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render_files
 from tools import RunHearth
 
 SEED = load_catalog(None)
@@ -131,27 +140,15 @@ class World:
     admin_dir: Path
 
     def run(self, *, dry_run: bool = False) -> StepResult:
-        (result,) = bootstrap(SEED, self.files, self.options, only=[STEP], dry_run=dry_run)
-        return result
-
-
-@pytest.fixture(scope="module")
-def seed_files() -> dict[str, str]:
-    return render_files(SEED).files
+        return run_only(STEP, self.files, self.options, dry_run=dry_run)
 
 
 @pytest.fixture
 def world(seed_files: dict[str, str], tmp_path: Path) -> Iterator[World]:
-    mail, vault = FakeStalwart(), FakeVault()
-    admins = write_admin(tmp_path / "admins", "stalwart", ADMIN, ADMIN_PW)
-    with serve(mail.handle) as mail_server, serve(vault.handle) as vault_server:
-        options = Options(
-            vault_address=f"http://{vault_server.endpoint}",
-            vault_token=vault.token,
-            endpoints={"stalwart": mail_server.endpoint},
-            admin_dir=admins,
-        )
-        yield World(mail, mail_server, vault, options, seed_files, admins)
+    mail = FakeStalwart()
+    with served_provider("stalwart", mail.handle, tmp_path / "admins", (ADMIN, ADMIN_PW)) as served:
+        mail_server, vault, _, options = served
+        yield World(mail, mail_server, vault, options, seed_files, tmp_path / "admins")
 
 
 def test_the_seed_renders_the_mailbox_grant_on_the_platforms_domain(seed_files: dict[str, str]) -> None:
