@@ -25,7 +25,9 @@ SEED = load_catalog(None)
 def _requirepass(bao: Any, token: str) -> str | None:
     client = hvac.Client(url=bao.address, token=token, verify=str(bao.ca))
     try:
-        data = client.secrets.kv.v2.read_secret_version(path="db/valkey/app", mount_point="kv")["data"]["data"]
+        data = client.secrets.kv.v2.read_secret_version(
+            path="db/valkey/app", mount_point="kv", raise_on_deleted_version=True
+        )["data"]["data"]
     except hvac.exceptions.InvalidPath:
         return None
     value = data.get("requirepass")

@@ -29,7 +29,8 @@ def test_install_services_reports_every_tool_present() -> None:
     lines = proc.stdout.splitlines()
     names = [line.split()[0] for line in lines]
     expected = ["postgres", "initdb", "pg_isready", "pg_dumpall", "psql", "mariadbd", "mariadb-install-db"]
-    expected += ["mysqladmin", "mysqldump", "mysql", "redis-server", "redis-cli", "rabbitmq-server", "epmd"]
+    expected += ["mysqladmin", "mysqldump", "mysql", "redis-server", "redis-cli", "redis_exporter", "rabbitmq-server"]
+    expected += ["epmd"]
     assert names == [*expected, "busybox", "curl", "docker-compose", "chromium"], lines
     assert all(line.endswith(", present)") for line in lines), lines
     assert "apt-get" not in proc.stderr
