@@ -64,6 +64,12 @@ class ReachMatrix:
             if policy.egress is not None:
                 egress_isolated |= policy.selected
                 self._egress_rules.extend((policy.selected, rule) for rule in policy.egress)
+        # The egress rules grouped by their ports (equal tuples, not the same object): for one probe, a group's
+        # port mask is computed once and a group that does not match the probe is skipped whole. Rules share a few
+        # ports lists (DNS, the API server, each provider's port), so this is what keeps _egress_for linear.
+        self._egress_groups: dict[tuple[PortMatch, ...], list[tuple[int, Rule]]] = {}
+        for sources, rule in self._egress_rules:
+            self._egress_groups.setdefault(rule.ports, []).append((sources, rule))
         self._egress_free = self._all & ~egress_isolated
         self._egress_isolated = egress_isolated
         fixed = tuple(sorted(set(ports))) if ports else None
@@ -214,10 +220,14 @@ class ReachMatrix:
         index = self._egress_index.get(probe)
         if index is None:
             grouped: dict[int, int] = {}
-            for sources, rule in self._egress_rules:
-                targets = rule.peers & self._port_mask(rule.ports, probe)
-                if targets:
-                    grouped[targets] = grouped.get(targets, 0) | sources
+            for ports, rules in self._egress_groups.items():
+                mask = self._port_mask(ports, probe)
+                if not mask:
+                    continue
+                for sources, rule in rules:
+                    targets = rule.peers & mask
+                    if targets:
+                        grouped[targets] = grouped.get(targets, 0) | sources
             index = _EgressIndex()
             for targets, sources in grouped.items():
                 if targets.bit_count() > _SPARSE_LIMIT:
