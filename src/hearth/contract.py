@@ -30,6 +30,11 @@ RETENTION_RUNS = f"{ANNOTATION}/retention-runs"
 DISK_BYTES = f"{ANNOTATION}/disk-bytes"
 DESCRIPTION = f"{ANNOTATION}/description"
 
+# Build files shared by the renderer and a consumer of the build other than the auditor
+GENERATED_SECRETS_FILE = "cluster/generated-secrets.json"
+"""The Secrets ``hearth apply`` generates once (without their values): written by hearth.render.seal_key, read by
+hearth.deploy.generated."""
+
 # Standard labels (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels).
 NAME = "app.kubernetes.io/name"
 INSTANCE = "app.kubernetes.io/instance"

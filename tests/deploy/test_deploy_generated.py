@@ -86,8 +86,12 @@ def test_a_deleted_secret_is_generated_again_even_for_a_current_release(cluster:
 def test_a_dry_run_plans_the_secret_and_creates_nothing(cluster: Cluster, tmp_path: Path) -> None:
     root = tmp_path / "build"
     _build(root, [SPEC])
-    outcome = run_engine(cluster, load_build(root), keys=["service/vault"], dry_run=True)
-    assert "would generate service/vault-seal-key (32 random bytes" in outcome.states["service/vault"].detail
+    events: list[Event] = []
+    outcome = run_engine(cluster, load_build(root), keys=["service/vault"], events=events, dry_run=True)
+    assert outcome.states["service/vault"].state == "would-install"
+    (planned,) = [e for e in events if e.state == "secret"]
+    assert planned.key == "service/vault"
+    assert planned.detail.startswith("would generate service/vault-seal-key (32 random bytes"), planned
     assert cluster.fake.get("v1", "Secret", "vault-seal-key", "service") is None
 
 

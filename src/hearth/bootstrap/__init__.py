@@ -83,15 +83,12 @@ def plan_steps(catalog: Catalog, files: Mapping[str, str], options: Options) -> 
     steps += clients
     if options.kubeconfig is not None:
         secrets = [n for n, c in catalog.components.items() if c.secrets_init is not None]
-        applied = {s.name.removesuffix("-databases") for s in databases if s.name.endswith("-databases")}
-        applied |= {s.name.removesuffix("-acl-users") for s in keyvalue if s.name.endswith("-acl-users")}
-        applied |= {s.name.removesuffix("-vhosts") for s in queues}
-        applied |= {s.name.removesuffix("-bucket-users") for s in buckets if s.name.endswith("-bucket-users")}
-        suffixes = ("-databases", "-users", "-mailboxes")
-        applied |= {next(s.name.removesuffix(x) for x in suffixes if s.name.endswith(x)) for s in stores}
-        applied |= {s.name.removesuffix("-client-secrets") for s in clients}
+        applied = {provider_of(s.name) for s in [*grants, *clients]}
         kubeconfig = str(options.kubeconfig)
-        named = lambda: [*secrets, *sorted(applied - deferred)]  # noqa: E731 (asked when the marker step runs)
+
+        def named() -> list[str]:  # asked when the marker step runs, after the providers' steps
+            return [*secrets, *sorted(applied - deferred)]
+
         steps.append(marker_step(lambda: kube_connect(kubeconfig), named))
     return steps
 
@@ -108,6 +105,7 @@ PROVIDER_STEP_SUFFIXES = sorted(
         "-bucket-users",
         "-users",
         "-mailboxes",
+        "-client-secrets",
     ),
     key=len,
     reverse=True,

@@ -125,23 +125,28 @@ def default_password_step(vault: Vault, provider: str, spec: dict[str, Any], end
     return FuncStep(f"{provider}-default-password", f"{provider}'s default user needs the password in Vault", read)
 
 
+def _user(reply: Any) -> dict[str, Any]:
+    """An ``ACL GETUSER`` reply (alternating names and values) as a mapping; empty for no such user."""
+    return dict(zip(reply[::2], reply[1::2], strict=False)) if isinstance(reply, list) else {}
+
+
+def _digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
 def _requires(user: Any, password: str) -> bool:
     """Whether an ``ACL GETUSER`` reply is of a user that needs ``password`` (its one SHA-256 hash, not nopass)."""
-    if not isinstance(user, list):
-        return False
-    fields = dict(zip(user[::2], user[1::2], strict=False))
-    digest = hashlib.sha256(password.encode()).hexdigest()
-    return "nopass" not in (fields.get("flags") or []) and fields.get("passwords") == [digest]
+    fields = _user(user)
+    return (
+        bool(fields) and "nopass" not in (fields.get("flags") or []) and fields.get("passwords") == [_digest(password)]
+    )
 
 
 def _matches(user: Any, name: str, password: str) -> bool:
-    if not isinstance(user, list):
-        return False
-    fields = dict(zip(user[::2], user[1::2], strict=False))
-    digest = hashlib.sha256(password.encode()).hexdigest()
+    fields = _user(user)
     return (
         "on" in (fields.get("flags") or [])
-        and fields.get("passwords") == [digest]
+        and fields.get("passwords") == [_digest(password)]
         and fields.get("keys") == f"~{name}:*"
         and fields.get("channels") == f"&{name}:*"
         and fields.get("commands") == COMMANDS

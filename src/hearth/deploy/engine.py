@@ -153,10 +153,8 @@ class Engine:
         key = release.key
         gates = self.gates.get(key, ReleaseGates())
         # Before anything else, even for a current release: a generated Secret deleted since would stop its pods.
-        generated = ensure_generated(self.kube, self.build.generated, key, self.options.dry_run)
-        if not self.options.dry_run:
-            for line in generated:
-                self._emit(key, "secret", line)
+        for line in ensure_generated(self.kube, self.build.generated, key, self.options.dry_run):
+            self._emit(key, "secret", line)
         status = self.helm.status(release)
         entry = self.journal.get(release)
         installed_already = False
@@ -168,8 +166,7 @@ class Engine:
             raise ReleaseFailed(f"helm reports {status.state}: an earlier helm run was interrupted (helm rollback it)")
         if self.options.dry_run:
             action = "upgrade" if status else "install"
-            detail = "; ".join([f"would {action} ({len(gates.after)} gates after)", *generated])
-            return self._emit(key, "would-install", detail)
+            return self._emit(key, "would-install", f"would {action} ({len(gates.after)} gates after)")
         self._wait(release, gates.before, "before install")
         if not installed_already:
             revision = status.revision if status else 0

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hearth.contract import GENERATED_SECRETS_FILE
 from hearth.deploy.kube import Kube
 
-FILE = "cluster/generated-secrets.json"
+FILE = GENERATED_SECRETS_FILE
 
 
 @dataclass(frozen=True)

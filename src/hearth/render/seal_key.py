@@ -21,10 +21,9 @@ from __future__ import annotations
 import json
 
 from hearth.catalog.models import Component
-from hearth.contract import HEARTH_LABELS
+from hearth.contract import GENERATED_SECRETS_FILE, HEARTH_LABELS
 from hearth.resolve.records import Resolved
 
-GENERATED_SECRETS = "cluster/generated-secrets.json"
 KEY = "key"
 KEY_BYTES = 32  # AES-256-GCM (openbao.org/docs/configuration/seal/static: current_key, 32 bytes)
 EXCLUDED_FROM_BACKUP = {"velero.io/exclude-from-backup": "true"}
@@ -57,4 +56,4 @@ def render_generated_secrets(resolved: Resolved) -> dict[str, str]:
     ]
     if not entries:
         return {}
-    return {GENERATED_SECRETS: json.dumps(entries, indent=2, sort_keys=True) + "\n"}
+    return {GENERATED_SECRETS_FILE: json.dumps(entries, indent=2, sort_keys=True) + "\n"}
