@@ -30,9 +30,8 @@ from typing import Any
 
 import requests
 
-from hearth.bootstrap.keyvalue import kv_secret_username
 from hearth.bootstrap.model import Change, FuncStep, Step, StepError, Unreachable
-from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, kv_username, strip_kv
 from hearth.bootstrap.vault import KV_MOUNT, Vault
 
 CAPABILITY = "clickhouse"
@@ -187,7 +186,7 @@ def _consumer_changes(
 
         def user() -> None:
             value, _ = kv_secret(vault, secret, "password")
-            kv_secret_username(vault, secret, name)
+            kv_username(vault, secret, name)
             server.run(f"{verb} {ident(name)} IDENTIFIED WITH sha256_password BY {literal(value)}", f"user {name}")
 
         where = "generate into" if not isinstance(password, str) or not password else "take from"

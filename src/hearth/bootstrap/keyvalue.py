@@ -23,7 +23,7 @@ import hashlib
 from typing import Any
 
 from hearth.bootstrap.model import Change, FuncStep, Step, StepError
-from hearth.bootstrap.operator import Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.operator import Operator, kv_read, kv_secret, kv_username, strip_kv
 from hearth.bootstrap.resp import ReplyError, Resp
 from hearth.bootstrap.vault import KV_MOUNT, Vault
 
@@ -184,7 +184,7 @@ def acl_users_step(vault: Vault, spec: dict[str, Any], endpoint: str) -> Step:
 def _setter(vault: Vault, endpoint: str, default: str, name: str, secret: str) -> Any:
     def apply() -> None:
         password, _ = kv_secret(vault, strip_kv(secret), "password")
-        kv_secret_username(vault, secret, name)
+        kv_username(vault, secret, name)
         conn = _authed(endpoint, default)
         try:
             conn.call("ACL", "SETUSER", name, *acl_rules(name, password))
@@ -193,10 +193,3 @@ def _setter(vault: Vault, endpoint: str, default: str, name: str, secret: str) -
             conn.close()
 
     return apply
-
-
-def kv_secret_username(vault: Vault, secret: str, name: str) -> None:
-    """Record the ACL user's name beside its password (what the consumer logs in with)."""
-    data = kv_read(vault, strip_kv(secret)) or {}
-    if data.get("username") != name:
-        vault.write(f"{KV_MOUNT}/data/{strip_kv(secret)}", {"data": {**data, "username": name}})

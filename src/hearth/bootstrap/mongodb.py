@@ -29,9 +29,8 @@ from typing import Any, Protocol
 import pymongo
 import pymongo.errors
 
-from hearth.bootstrap.keyvalue import kv_secret_username
 from hearth.bootstrap.model import Change, FuncStep, Step, StepError, Unreachable
-from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, kv_username, strip_kv
 from hearth.bootstrap.vault import KV_MOUNT, Vault
 
 CAPABILITY = "mongodb"
@@ -201,7 +200,7 @@ def _consumer_changes(vault: Vault, server: MongoAdmin, name: str, secret: str) 
 
         def create() -> None:
             value, _ = kv_secret(vault, secret, "password")
-            kv_secret_username(vault, secret, name)
+            kv_username(vault, secret, name)
             server.create_user(database, name, value, roles)
 
         description = f"user {name} in database {database}: create, {ROLE} on {database}"
@@ -215,7 +214,7 @@ def _consumer_changes(vault: Vault, server: MongoAdmin, name: str, secret: str) 
         value = None
         if not current:
             value, _ = kv_secret(vault, secret, "password")
-            kv_secret_username(vault, secret, name)
+            kv_username(vault, secret, name)
         server.update_user(database, name, value, roles)
 
     parts = [] if same_roles else [f"roles: {ROLE} on {database} only"]

@@ -104,3 +104,10 @@ def kv_secret(vault: Vault, path: str, key: str) -> tuple[str, bool]:
 def strip_kv(path: str) -> str:
     """``kv/a/b`` -> ``a/b``: a rendered KV path without its mount."""
     return path.removeprefix(f"{KV_MOUNT}/")
+
+
+def kv_username(vault: Vault, secret: str, name: str) -> None:
+    """Record the login's name beside its password in the consumer's KV entry ``secret`` (what it logs in with)."""
+    data = kv_read(vault, strip_kv(secret)) or {}
+    if data.get("username") != name:
+        vault.write(f"{KV_MOUNT}/data/{strip_kv(secret)}", {"data": {**data, "username": name}})

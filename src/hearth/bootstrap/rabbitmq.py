@@ -28,9 +28,8 @@ from urllib.parse import quote
 import requests
 
 from hearth.bootstrap.build import Build
-from hearth.bootstrap.keyvalue import kv_secret_username
 from hearth.bootstrap.model import Change, FuncStep, Step, StepError, Unreachable
-from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, kv_username, strip_kv
 from hearth.bootstrap.vault import KV_MOUNT, Vault
 
 MANAGEMENT_PORT = "management"
@@ -147,7 +146,7 @@ def _consumer_changes(vault: Vault, api: Management, name: str, secret: str) -> 
 
         def put_user() -> None:
             value, _ = kv_secret(vault, strip_kv(secret), "password")
-            kv_secret_username(vault, secret, name)
+            kv_username(vault, secret, name)
             api.call("PUT", f"users/{_q(name)}", {"password": value, "tags": ""})
 
         verb = "generate into" if password is None else "take from"

@@ -34,9 +34,8 @@ from typing import Any
 import requests
 
 from hearth.bootstrap.build import Build
-from hearth.bootstrap.keyvalue import kv_secret_username
 from hearth.bootstrap.model import Change, FuncStep, Step, StepError, Unreachable
-from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, strip_kv
+from hearth.bootstrap.operator import Admin, Operator, kv_read, kv_secret, kv_username, strip_kv
 from hearth.bootstrap.rabbitmq import management_endpoint
 from hearth.bootstrap.vault import KV_MOUNT, Vault
 
@@ -165,7 +164,7 @@ def _consumer_changes(vault: Vault, server: Stalwart, domain_id: str, address: s
 
     def apply() -> None:
         value, _ = kv_secret(vault, secret, "password")
-        kv_secret_username(vault, secret, address)
+        kv_username(vault, secret, address)
         if account_id is None:
             result = server.call("x:Account/set", {"create": {"mailbox": new_account(name, domain_id, value)}})
             _set_error(result, "notCreated", f"create {address}", server.endpoint)
