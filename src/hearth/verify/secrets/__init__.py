@@ -17,6 +17,7 @@ import yaml
 from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
 from hearth.verify.secrets.consumers import agent_reads, synced_reads
+from hearth.verify.secrets.delivery import undelivered_grants, unread_files
 from hearth.verify.secrets.named import named_secrets, synced_exceptions
 from hearth.verify.secrets.plaintext import scan_build
 from hearth.verify.secrets.report import Secrets
@@ -51,8 +52,10 @@ def audit_secrets(build: Build) -> Secrets:
         synced=synced_exceptions(build),
         files_scanned=files,
         plaintext=findings,
+        unread=unread_files(build, values),
         servers=vault_servers(values, {r.name: r.chart for r in build.releases if not r.local}),
     )
+    section.undelivered = undelivered_grants(side, {r.path for r in section.reads})
     operator = sorted({r.path for r in section.reads if r.server == "operator" and not r.problem})
     if operator:
         section.notes.append(

@@ -13,10 +13,14 @@ from rich.table import Table
 from hearth.verify.findings import FAIL, WARN
 from hearth.verify.findings import Finding as Finding_
 from hearth.verify.secrets.consumers import Read
+from hearth.verify.secrets.delivery import Undelivered, Unread
 from hearth.verify.secrets.named import NamedSecret
 from hearth.verify.secrets.plaintext import Finding
 from hearth.verify.secrets.server import VaultServer
 from hearth.verify.tables import titled_table
+
+UNREAD_SEVERITY = WARN
+"""An agent file nothing reads: a warning while consumers of the seed still lack a stated delivery (issue 9)."""
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Secrets:
     plaintext: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     servers: list[VaultServer] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+    undelivered: list[Undelivered] = field(default_factory=list)
 
     @property
     def unserved(self) -> list[Read]:
@@ -46,7 +52,8 @@ class Secrets:
     @property
     def failed(self) -> bool:
         """Any unserved read, missing Secret, plaintext credential, or Vault server off raft or TLS."""
-        return bool(self.unserved or self.missing or self.plaintext or any(s.problems for s in self.servers))
+        unread = bool(self.unread or self.undelivered) and UNREAD_SEVERITY == FAIL
+        return bool(self.unserved or self.missing or self.plaintext or unread or any(s.problems for s in self.servers))
 
     def summary(self) -> str:
         """One line."""
@@ -57,6 +64,8 @@ class Secrets:
             f"{served['grant']} written by grants, {served['operator']} operator KV); {len(self.named)} named "
             f"Secrets, {len(self.missing)} created by nothing; {len(self.synced)} synced from Vault (exception); "
             f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files; "
+            f"{len(self.unread)} agent files nothing in their pod reads, {len(self.undelivered)} granted credentials "
+            "no reader reads; "
             + (
                 "Vault: "
                 + ", ".join(f"{s.release} {s.storage}{' + TLS' if s.tls else ', no TLS'}" for s in self.servers)
@@ -81,6 +90,8 @@ class Secrets:
             },
             "files_scanned": self.files_scanned,
             "plaintext": [f.to_json() for f in self.plaintext],
+            "unread_files": [u.to_json() for u in self.unread],
+            "undelivered_grants": [u.to_json() for u in self.undelivered],
             "vault_servers": [s.to_json() for s in self.servers],
             "notes": self.notes,
         }
@@ -96,6 +107,16 @@ class Secrets:
             table = titled_table("Secrets named but created by nothing", ("Secret", "Named in", "Key"))
             for secret in self.missing:
                 table.add_row(f"{secret.namespace}/{secret.name}", secret.where, secret.key)
+            yield table
+        if self.unread:
+            table = titled_table("Agent files nothing in the pod reads", ("Reader", "File", "Vault path"))
+            for unread in self.unread:
+                table.add_row(unread.reader, unread.file, unread.path)
+            yield table
+        if self.undelivered:
+            table = titled_table("Granted credentials no reader reads", ("Vault path", "Granted by"))
+            for grant in self.undelivered:
+                table.add_row(grant.path, grant.granted_by)
             yield table
         if self.plaintext:
             table = titled_table("Plaintext credentials", ("File", "Line", "Kind"))
@@ -140,6 +161,27 @@ def secrets_findings(section: Any) -> list[Finding_]:
         )
         for s in section.servers
         for problem in s.problems
+    ]
+    out += [
+        Finding_(
+            UNREAD_SEVERITY,
+            "secrets",
+            f"{u.reader} {u.file}",
+            f"the Vault agent writes {u.path} there, but nothing in the pod (env, command, args, mounted config) "
+            "names the file, so the application never receives it",
+            "state how the image takes it (credentials: file-env, env or secret, with its upstream variable names)",
+        )
+        for u in section.unread
+    ]
+    out += [
+        Finding_(
+            UNREAD_SEVERITY,
+            "secrets",
+            u.path,
+            f"granted by {u.granted_by} but read by no pod's Vault agent and no ExternalSecret",
+            "deliver it to the consumer (credentials:), or drop the need whose grant it is",
+        )
+        for u in section.undelivered
     ]
     out += [
         Finding_(WARN, "secrets", "KV entries", note, "write them into Vault before deploying")

@@ -58,6 +58,8 @@ class VaultSide:
     database_configs: set[str] = field(default_factory=set)
     kv_writers: dict[str, str] = field(default_factory=dict)
     """KV entry (``kv/...`` without ``data/``) -> the grants file that writes it."""
+    consumer_secrets: dict[str, str] = field(default_factory=dict)
+    """The consumers' entries among them (not a provider's own secret, not an OIDC client's)."""
 
     def grants_read(self, role: str, path: str) -> bool:
         """Whether the role's policies grant read on ``path`` (Vault's ``*`` suffix glob and ``+`` segments)."""
@@ -117,6 +119,7 @@ def read_vault_side(root: Path) -> VaultSide:
         for consumer in grants.get("consumers", []):
             if isinstance(consumer, dict) and isinstance(consumer.get("secret"), str):
                 side.kv_writers[consumer["secret"]] = writer
+                side.consumer_secrets[consumer["secret"]] = writer
     clients = _json_files(root / "sso").get("clients", {})
     for client in clients.get("clients", []):
         if isinstance(client, dict) and isinstance(client.get("secret"), str):
