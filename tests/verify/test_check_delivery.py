@@ -124,3 +124,13 @@ def test_a_login_no_agent_reads_is_undelivered(seed_build: Path, tmp_path: Path)
     assert "granted credentials no reader reads" in section.summary()
     findings = [f for f in run_check(build).findings() if "postgresql-rybbit" in f.subject]
     assert findings and "read by no pod's Vault agent" in findings[0].problem
+
+
+def test_the_dump_jobs_read_the_key_the_backups_bucket_grant_writes(seed_build: Path) -> None:
+    section = run_check(seed_build).section("secrets")
+    dumps = [r for r in section.reads if r.reader.startswith("CronJob ") and "/backup-" in r.path]
+    assert len(dumps) >= 4
+    assert {(r.path, r.server, r.detail) for r in dumps} == {
+        ("kv/data/db/minio/backup-backups", "grant", "grants/minio.json")
+    }
+    assert "kv/data/db/minio/backup-backups" not in {u.path for u in section.undelivered}

@@ -74,7 +74,7 @@ def _job_pod(
 ) -> dict[str, Any]:
     assert component.image is not None
     uid = component.security.run_as_user or UNPRIVILEGED_UID
-    paths = dump_secret_paths(component)
+    paths = dump_secret_paths(component, s3.component)
     tool = dump.tool
     annotations = {
         **intent,
