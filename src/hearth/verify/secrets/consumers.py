@@ -70,16 +70,16 @@ def _annotated(annotations: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield role, value
 
 
-def _values_annotations(data: Any) -> Iterator[Mapping[str, Any]]:
+def values_annotations(data: Any) -> Iterator[Mapping[str, Any]]:
     """Every mapping inside an upstream chart's values that carries the injector's annotations."""
     if isinstance(data, dict):
         if INJECT in data and ROLE in data:
             yield data
         for value in data.values():
-            yield from _values_annotations(value)
+            yield from values_annotations(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _values_annotations(value)
+            yield from values_annotations(value)
 
 
 def agent_reads(build: Build, side: VaultSide, values: Mapping[str, tuple[str, Any]]) -> list[Read]:
@@ -94,7 +94,7 @@ def agent_reads(build: Build, side: VaultSide, values: Mapping[str, tuple[str, A
                 _check(side, f"{pod.kind} {pod.namespace}/{pod.name}", "agent", role, path, (account, pod.namespace))
             )
     for release, (namespace, data) in sorted(values.items()):
-        for found in _values_annotations(data):
+        for found in values_annotations(data):
             for role, path in _annotated(found):
                 out.append(_check(side, f"values/{release}.yaml ({namespace})", "agent", role, path, None))
     return out

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hearth.verify.build.model import Build
 from hearth.verify.build.pod_template import PodTemplate
+from hearth.verify.secrets.consumers import values_annotations
 from hearth.verify.secrets.vault import DATABASE_PATHS, VaultSide
 
 SECRETS_DIR = "/vault/secrets"
@@ -86,17 +87,6 @@ def _without_injector(data: Any) -> Any:
     return data
 
 
-def _annotated(data: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(data, dict):
-        if INJECT in data:
-            yield data
-        for value in data.values():
-            yield from _annotated(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _annotated(value)
-
-
 def unread_files(build: Build, values: Mapping[str, tuple[str, Any]]) -> list[Unread]:
     """Every agent file of a hearth-rendered pod, or of an upstream release's annotated values, that nothing in
     the same pod (or release) names."""
@@ -118,7 +108,7 @@ def unread_files(build: Build, values: Mapping[str, tuple[str, Any]]) -> list[Un
         out += [Unread(reader, file, path) for file, path in sorted(files.items()) if not named(text, file)]
     for release, (_namespace, data) in sorted(values.items()):
         text = ""
-        for found in _annotated(data):
+        for found in values_annotations(data):
             files = agent_files(found)
             if files and not text:
                 text = json.dumps(_without_injector(data))
