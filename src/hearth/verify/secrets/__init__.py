@@ -5,6 +5,8 @@ a TLS listener (:mod:`~hearth.verify.secrets.server`), all read from the rendere
 Vault's side comes from ``vault/`` and ``grants/`` (:mod:`~hearth.verify.secrets.vault`), the readers from the
 manifests and the upstream charts' values (:mod:`~hearth.verify.secrets.consumers`), the named Secrets from the
 same (:mod:`~hearth.verify.secrets.named`), and the scan covers every file (:mod:`~hearth.verify.secrets.plaintext`).
+Whether each agent file is named by its pod, and each granted credential read by someone, is
+:mod:`~hearth.verify.secrets.delivery`'s.
 The ExternalSecrets are reported as the seed's named exception to "no Kubernetes Secrets for app credentials".
 """
 

@@ -19,14 +19,13 @@ from typing import Any
 
 from hearth.verify.build.model import Build
 from hearth.verify.build.pod_template import PodTemplate
-from hearth.verify.secrets.consumers import values_annotations
+from hearth.verify.secrets.consumers import INJECT, values_annotations
+from hearth.verify.secrets.consumers import SECRET_PREFIX as SECRET
 from hearth.verify.secrets.vault import DATABASE_PATHS, VaultSide
 
 SECRETS_DIR = "/vault/secrets"
 """Where the injector mounts the agent's files in every container (vault-k8s agent-inject default)."""
-SECRET = "vault.hashicorp.com/agent-inject-secret-"
 FILE = "vault.hashicorp.com/agent-inject-file-"
-INJECT = "vault.hashicorp.com/agent-inject"
 INJECTOR = "vault.hashicorp.com/"
 _PATH_END = r"(?![A-Za-z0-9_.-])"
 

@@ -20,7 +20,8 @@ from hearth.verify.secrets.server import VaultServer
 from hearth.verify.tables import titled_table
 
 UNREAD_SEVERITY = WARN
-"""An agent file nothing reads: a warning while consumers of the seed still lack a stated delivery (issue 9)."""
+"""An agent file nothing in its pod reads, or a granted credential no reader reads: a warning while consumers of
+the seed still lack a stated delivery (issue 9); FAIL once the seed has none."""
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Secrets:
 
     @property
     def failed(self) -> bool:
-        """Any unserved read, missing Secret, plaintext credential, or Vault server off raft or TLS."""
+        """Any unserved read, missing Secret, plaintext credential, or Vault server off raft or TLS; unread files and
+        undelivered grants too when ``UNREAD_SEVERITY`` is FAIL."""
         unread = bool(self.unread or self.undelivered) and UNREAD_SEVERITY == FAIL
         return bool(self.unserved or self.missing or self.plaintext or unread or any(s.problems for s in self.servers))
 
