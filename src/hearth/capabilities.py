@@ -201,6 +201,11 @@ CAPABILITIES: dict[str, CapabilitySpec] = {
 }
 
 
+SSO_MODE_GRANT: dict[str, Grant] = {"oidc": "sso-client"}
+"""The grant an app's ``web.sso`` mode takes from the platform's identity provider, without a need (forward-auth
+and ldap need no client of their own: the outposts serve them)."""
+
+
 def crd_providers(capabilities: dict[str, set[str]]) -> dict[str, list[str]]:
     """API group -> the components (by name) whose capabilities install its CRDs, given name -> capabilities."""
     out: dict[str, list[str]] = {}

@@ -270,7 +270,7 @@ def catalog_errors(
     errors += _reference_errors(components, docs, broken)
     errors += _wiring_errors(components, docs)
     errors += public_tcp_errors(components, docs)
-    errors += credential_errors(components, docs)
+    errors += credential_errors(components, docs, platform.sso.provider if platform is not None else None)
     if platform is not None and platform_doc is not None:
         errors += [platform_doc.error(loc, message) for loc, message in platform_problems(platform)]
         errors += _namespace_errors(platform, components, docs)

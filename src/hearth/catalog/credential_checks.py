@@ -9,30 +9,39 @@ renders, and ``env`` wraps the component's ``command``, which must then be state
 
 from __future__ import annotations
 
-from hearth.capabilities import CAPABILITIES
+from hearth.capabilities import CAPABILITIES, SSO_MODE_GRANT
 from hearth.catalog.component import Component
 from hearth.catalog.credentials import APP, FACTS, placeholders
 from hearth.catalog.yamlsource import CatalogError, Located
 
 
-def granted(component: Component, components: dict[str, Component]) -> set[str]:
-    """The capabilities whose grants the component holds (besides its Vault role): its credentials' sources."""
+def granted(component: Component, components: dict[str, Component], sso_provider: str | None = None) -> set[str]:
+    """The capabilities whose grants the component holds (besides its Vault role): its credentials' sources.
+
+    Those of its needs' providers, and the client its ``web.sso`` mode takes from the platform's identity provider
+    ``sso_provider`` without a need (``hearth.resolve.sso``).
+    """
+    kind = SSO_MODE_GRANT.get(component.web.sso) if component.web is not None else None
     out = set()
     for need in component.needs:
         provider = components.get(need)
         for capability in provider.capabilities() if provider is not None else set():
             grant = CAPABILITIES[capability].grant
-            if grant is not None and grant != "vault-role":
+            # A client grant only where web.sso takes one (hearth.resolve.needs: no client for forward-auth).
+            if grant is not None and grant != "vault-role" and (grant != "sso-client" or grant == kind):
                 out.add(capability)
+    idp = components.get(sso_provider) if sso_provider is not None else None
+    if idp is not None and kind is not None and idp.name != component.name:
+        out |= {c for c in idp.capabilities() if CAPABILITIES[c].grant == kind}
     return out
 
 
 def _problems(
-    component: Component, components: dict[str, Component], syncing: bool
+    component: Component, components: dict[str, Component], syncing: bool, sso_provider: str | None
 ) -> list[tuple[tuple[str | int, ...], str]]:
     """``syncing``: some component provides secret-sync (asked once per catalog, not once per component)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    sources = granted(component, components)
+    sources = granted(component, components, sso_provider)
     seen: set[str] = set()
     secrets: set[str] = set()
     for i, credential in enumerate(component.credentials):
@@ -71,11 +80,14 @@ def _problems(
     return problems
 
 
-def credential_errors(components: dict[str, Component], docs: dict[str, Located]) -> list[CatalogError]:
-    """Every ``credentials`` entry that names a credential the component lacks or a delivery it cannot take."""
+def credential_errors(
+    components: dict[str, Component], docs: dict[str, Located], sso_provider: str | None = None
+) -> list[CatalogError]:
+    """Every ``credentials`` entry that names a credential the component lacks or a delivery it cannot take;
+    ``sso_provider``: the platform's identity provider (``platform.sso.provider``), when the platform loaded."""
     syncing = any("secret-sync" in c.capabilities() for c in components.values())
     return [
         docs[name].error(loc, message)
         for name in sorted(components)
-        for loc, message in _problems(components[name], components, syncing)
+        for loc, message in _problems(components[name], components, syncing, sso_provider)
     ]

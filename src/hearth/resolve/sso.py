@@ -4,15 +4,11 @@ made from ``web.sso`` without a need.
 
 from __future__ import annotations
 
-from hearth.capabilities import CAPABILITIES
+from hearth.capabilities import CAPABILITIES, SSO_MODE_GRANT
 from hearth.catalog.models import Component
 from hearth.resolve.endpoints import pod_carrying, served_pod
 from hearth.resolve.needs import grant_name
 from hearth.resolve.records import Flow, Grant, Pod, Resolved
-
-SSO_MODE_GRANT = {"oidc": "sso-client"}
-"""The grant an app's ``web.sso`` mode takes from the platform's identity provider (forward-auth and ldap need no
-client of their own: the outposts serve them)."""
 
 
 def sso_wiring(result: Resolved, pods_by_component: dict[str, list[Pod]]) -> tuple[list[Grant], list[Flow]]:
