@@ -11,7 +11,7 @@ what a mapping means is left to the caller.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import yaml
 
 from hearth import parsememo
 from hearth.buildindex import digest
+from hearth.verify.build.fastyaml import plain_documents
 
 __all__ = [
     "SAFE_LOADER",
@@ -145,22 +146,23 @@ def _walk_yaml(top: Path) -> list[Path]:
     return found
 
 
-def load_documents(paths: Iterable[Path]) -> list[Document]:
+def load_documents(paths: Iterable[Path], read: Callable[[Path], bytes] = Path.read_bytes) -> list[Document]:
     """Read every YAML document under ``paths`` (see :func:`iter_yaml_files`), lists expanded."""
     documents: list[Document] = []
     for file in iter_yaml_files(paths):
-        documents.extend(read_documents(file))
+        documents.extend(read_documents(file, read))
     return documents
 
 
-def read_documents(path: Path) -> list[Document]:
-    """The documents of the file ``path`` (see :func:`parse_documents`), read from disk.
+def read_documents(path: Path, read: Callable[[Path], bytes] = Path.read_bytes) -> list[Document]:
+    """The documents of the file ``path`` (see :func:`parse_documents`), read from disk (by ``read``: the check's
+    one read of the build, ``hearth.verify.build.files``, hands out the bytes it read).
 
     When the SHA-256 of the bytes read is that of a text this process dumped from plain documents (a build
     rendered and audited in one process, ``hearth.parsememo``), those documents are its parse: they are taken
     instead of parsing the text again. Any other bytes, an edited file's included, are parsed as they are."""
     try:
-        data = path.read_bytes()
+        data = read(path)
     except OSError as exc:
         raise ManifestError(path, None, f"cannot read: {exc.strerror or exc}") from None
     known = parsememo.recall(digest(data))
@@ -189,7 +191,19 @@ def read_text(path: Path) -> str:
 
 
 def parse_documents(text: str, path: Path) -> list[Document]:
-    """Parse multi-document YAML ``text``; skip empty and non-mapping documents; expand ``kind: List``."""
+    """Parse multi-document YAML ``text``; skip empty and non-mapping documents; expand ``kind: List``.
+
+    Plain documents (most of a build) are built from libyaml's events by :mod:`hearth.verify.build.fastyaml`;
+    whatever that cannot answer exactly as the loader would (an anchor, a tag, a duplicate key, an error, a
+    ``kind: List``, ...) is parsed by the loader itself, so the data and the errors are the loader's."""
+    plain = plain_documents(text, _Loader)
+    if plain is not None and not any(type(data) is dict and data.get("kind") == "List" for _, data in plain):
+        return [Document(path, line, data) for line, data in plain if type(data) is dict]
+    return _loaded_documents(text, path)
+
+
+def _loaded_documents(text: str, path: Path) -> list[Document]:
+    """:func:`parse_documents` by the duplicate-refusing loader itself."""
     loader = _Loader(text)
     documents: list[Document] = []
     try:
