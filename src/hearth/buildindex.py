@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 INDEX = ".hearth-index"
 MARKER = ".hearth-build"
@@ -87,14 +88,31 @@ def _walk(build: Path) -> list[str]:
     return found
 
 
-def compare(build: Path) -> IndexProblems:
+class Snapshot(Protocol):
+    """The build as one read saw it (``hearth.verify.build.files.BuildFiles``), so that compare need not read it
+    again."""
+
+    def entries(self) -> list[str]:
+        """Every entry but directories, relative; the OSError of a directory that could not be listed."""
+
+    def fingerprint(self, rel: str) -> tuple[int, str] | None:
+        """(size, SHA-256) of the regular file ``rel``, None when it is not one; the OSError of its read."""
+
+
+def compare(build: Path, snapshot: Snapshot | None = None) -> IndexProblems:
     """Compare ``build`` with its index: files missing, files not indexed, files whose bytes changed.
 
-    Raises IndexError_ when the index cannot be read, and OSError (naming the path) when a file cannot be."""
+    With ``snapshot`` the listing, sizes and digests are the ones it read (a link, or anything that is not a
+    regular file, is changed); without, the directory is walked and read here. Raises IndexError_ when the index
+    cannot be read, and OSError (naming the path) when a file cannot be."""
     index = read_index(build)
-    present = set(_walk(build)) - {INDEX, MARKER}
+    present = set(_walk(build) if snapshot is None else snapshot.entries()) - {INDEX, MARKER}
     changed: list[str] = []
     for rel in sorted(present & set(index)):
+        if snapshot is not None:
+            if snapshot.fingerprint(rel) != index[rel]:
+                changed.append(rel)
+            continue
         path = build / rel
         size, sha = index[rel]
         if path.is_symlink() or path.stat().st_size != size or digest(path.read_bytes()) != sha:

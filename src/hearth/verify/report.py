@@ -26,6 +26,7 @@ from rich.table import Table
 
 from hearth.verify.backups import audit_backups
 from hearth.verify.build.audit import load_build
+from hearth.verify.build.files import BuildFiles
 from hearth.verify.build.inputs import check_index, require_inputs
 from hearth.verify.build.model import Build
 from hearth.verify.capacity import audit_capacity, capacity_findings
@@ -292,8 +293,9 @@ def run_check(build_dir: Path, nodes: Sequence[NodeShape] = ()) -> CheckReport:
     those Nodes instead of ``cluster/nodes.yaml``'s; no file changes.
     """
     root = Path(build_dir)
-    held = check_index(root) if (root / "manifests").is_dir() else False
-    build = load_build(root)
+    files = BuildFiles.read(root) if (root / "manifests").is_dir() else None
+    held = check_index(root, files) if files is not None else False
+    build = load_build(root, files)
     require_inputs(root, ((audit.title, rel) for audit in AUDITS for rel in audit.reads))
     if nodes:
         build = replace(build, nodes=apply_shapes(build.nodes, nodes))

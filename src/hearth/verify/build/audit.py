@@ -13,12 +13,13 @@ The model's names are importable from here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from hearth.verify.build.annotations import ANNOTATION, DISK_BYTES
 from hearth.verify.build.fields import as_list, as_mapping, as_strings, byte_amount, millicore_amount, selector_matches
+from hearth.verify.build.files import BuildFiles
 from hearth.verify.build.manifests import Document, ManifestError, load_documents, read_documents
 from hearth.verify.build.model import Build, ChartInfo, NodeInfo, Release, ServiceInfo, ServicePort
 from hearth.verify.build.pod_template import ContainerPortRef, PodTemplate, container_amounts
@@ -129,10 +130,10 @@ def _node(doc: Document) -> NodeInfo:
     )
 
 
-def _releases(path: Path) -> list[Release]:
+def _releases(path: Path, read: Callable[[Path], bytes]) -> list[Release]:
     if not path.is_file():
         return []
-    docs = read_documents(path)
+    docs = read_documents(path, read)
     out = []
     for doc in docs:
         for raw in as_list(doc.obj.get("releases")):
@@ -173,8 +174,11 @@ def _charts(root: Path, releases: Sequence[Release], upstream: Iterable[str]) ->
     return out
 
 
-def load_build(root: Path) -> Build:
+def load_build(root: Path, files: BuildFiles | None = None) -> Build:
     """Read a build directory. Raises :class:`ManifestError` (a ``ValueError``) with one line when unreadable.
+
+    With ``files`` (``hearth check``'s one read of the build) the YAML is parsed from the bytes it read, and the
+    sections that read the files again (the secrets section's values and plaintext scan) take them from it.
 
     ``manifests/`` is required; ``cluster/``, ``charts/``, ``helmfile.yaml`` and ``claims.yaml`` are read when
     present. ``hearth.verify.report.run_check`` first requires each file a section reads (and the build's index),
@@ -182,6 +186,7 @@ def load_build(root: Path) -> Build:
     naming it.
     """
     root = Path(root)
+    read = Path.read_bytes if files is None else files.read_bytes
     manifests_dir = root / "manifests"
     if not manifests_dir.is_dir():
         raise ManifestError(root, None, "not a build directory: no manifests/ (run `hearth render --out DIR` first)")
@@ -195,7 +200,7 @@ def load_build(root: Path) -> Build:
     if (root / "cluster").is_dir():
         sources.append(("cluster", root / "cluster"))
     for source, directory in sources:
-        for doc in load_documents([directory]):
+        for doc in load_documents([directory], read):
             rel = doc.path.relative_to(root).as_posix()
             documents.append(doc)
             if source == "manifests":
@@ -209,11 +214,11 @@ def load_build(root: Path) -> Build:
                 nodes.append(_node(doc))
             elif doc.kind == "Namespace" and source == "manifests":
                 namespaces.append(str(as_mapping(doc.obj.get("metadata")).get("name")))
-    releases = _releases(root / "helmfile.yaml")
+    releases = _releases(root / "helmfile.yaml", read)
     claims = None
     claims_path = root / "claims.yaml"
     if claims_path.is_file():
-        claim_docs = read_documents(claims_path)
+        claim_docs = read_documents(claims_path, read)
         claims = claim_docs[0].obj if claim_docs else {}
     build = Build(
         root=root,
@@ -226,6 +231,7 @@ def load_build(root: Path) -> Build:
         claims=claims,
         by_component_file=by_file,
         namespaces_rendered=sorted(set(namespaces)),
+        files=files,
     )
     build.charts = _charts(root, releases, build.upstream_components)
     return build

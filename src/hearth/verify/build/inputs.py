@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from hearth.buildindex import INDEX, MARKER, IndexError_, compare
+from hearth.buildindex import INDEX, MARKER, IndexError_, Snapshot, compare
 
 __all__ = ["BuildInputError", "check_index", "indexed", "require_inputs"]
 
@@ -36,11 +36,11 @@ def indexed(build: Path) -> bool:
     return (build / MARKER).exists() or (build / INDEX).exists() or (build / INDEX).is_symlink()
 
 
-def _index_problems(build: Path) -> list[str]:
+def _index_problems(build: Path, snapshot: Snapshot | None) -> list[str]:
     if not indexed(build):
         return []  # written by hand: nothing to hold it to
     try:
-        return compare(build).lines(build)
+        return compare(build, snapshot).lines(build)
     except IndexError_ as exc:
         return [str(exc)]
     except OSError as exc:
@@ -65,10 +65,11 @@ def _unreadable(path: Path, directory: bool) -> str | None:
     return None
 
 
-def check_index(build: Path) -> bool:
+def check_index(build: Path, snapshot: Snapshot | None = None) -> bool:
     """Raise BuildInputError when a rendered build does not match its index (missing, extra or edited files);
-    True when it was checked against one, False for a build written by hand (no marker, no index)."""
-    problems = _index_problems(build)
+    True when it was checked against one, False for a build written by hand (no marker, no index). With
+    ``snapshot`` (the check's one read of the build) the files are not read again."""
+    problems = _index_problems(build, snapshot)
     if problems:
         raise BuildInputError(problems)
     return indexed(build)

@@ -25,6 +25,7 @@ from hearth.verify.build.manifests import Document
 from hearth.verify.build.pod_template import PodTemplate
 
 if TYPE_CHECKING:
+    from hearth.verify.build.files import BuildFiles
     from hearth.verify.reach import ReachMatrix
 
 __all__ = ["Build", "ChartInfo", "NodeInfo", "Release", "ServiceInfo", "ServicePort"]
@@ -140,6 +141,8 @@ class Build:
     claims: dict[str, Any] | None
     by_component_file: dict[str, list[Document]]
     namespaces_rendered: list[str]
+    files: BuildFiles | None = None
+    """The check's one read of the build (``hearth.verify.build.files``); None when the files are read from disk."""
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the build root, POSIX style (for stable reports)."""

@@ -12,10 +12,12 @@ The ExternalSecrets are reported as the seed's named exception to "no Kubernetes
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from hearth.verify.build.fastyaml import plain_documents
 from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
 from hearth.verify.secrets.consumers import agent_reads, synced_reads
@@ -34,9 +36,13 @@ def _values(build: Build) -> dict[str, tuple[str, Any]]:
     out: dict[str, tuple[str, Any]] = {}
     namespaces = {r.name: r.namespace for r in build.releases}
     directory = build.root / "values"
+    read = Path.read_bytes if build.files is None else build.files.read_bytes
     for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
         try:
-            data = yaml.load(path.read_text(), Loader=SAFE_LOADER)
+            text = read(path).decode("utf-8")
+            text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # as read_text
+            plain = plain_documents(text, SAFE_LOADER)
+            data = plain[0][1] if plain is not None and len(plain) == 1 else yaml.load(text, Loader=SAFE_LOADER)
         except (OSError, yaml.YAMLError):
             continue
         out[path.stem] = (namespaces.get(path.stem, ""), data)
@@ -47,7 +53,10 @@ def audit_secrets(build: Build) -> Secrets:
     """The secrets section of ``hearth check`` for one build."""
     side = read_vault_side(build.root)
     values = _values(build)
-    files, findings = scan_build(build.root)
+    if build.files is None:
+        files, findings = scan_build(build.root)
+    else:  # scanned as the check read the build
+        files, findings = build.files.scanned, build.files.findings
     section = Secrets(
         reads=agent_reads(build, side, values) + synced_reads(build, side),
         named=named_secrets(build, values),
