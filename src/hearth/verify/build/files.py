@@ -54,9 +54,9 @@ class BuildFiles:
     def _walk(self) -> list[tuple[str, ...]]:
         """List the tree as ``buildindex`` does; the regular files (not links) as path parts."""
         regular: list[tuple[str, ...]] = []
-        pending = [self.root]
+        pending = [(str(self.root), "")]  # (directory, its path relative to the root with a trailing "/")
         while pending:
-            directory = pending.pop()
+            directory, prefix = pending.pop()
             try:
                 with os.scandir(directory) as listing:
                     entries = list(listing)
@@ -66,9 +66,9 @@ class BuildFiles:
             for entry in entries:
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        pending.append(Path(entry.path))
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
                         continue
-                    rel = Path(entry.path).relative_to(self.root).as_posix()
+                    rel = prefix + entry.name
                     self._entries.append(rel)
                     if entry.is_file(follow_symlinks=False):
                         regular.append(tuple(rel.split("/")))
@@ -79,7 +79,7 @@ class BuildFiles:
     def _read(self, rel: str) -> None:
         self.scanned += 1
         try:
-            with open(self.root / rel, "rb") as handle:
+            with open(os.path.join(self.root, rel), "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             self._sums[rel] = exc
