@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hearth.catalog.loader import load_catalog
 from hearth.commands.render import render
 from hearth.verify.report import run_check
 from hearth.verify.secrets.plaintext import (
+    _LITERAL_SEARCH,
     ASSIGNMENT,
     LITERALS,
     SECRET_KEY,
@@ -139,6 +142,24 @@ TOKEN_SAMPLES = {
 
 def test_every_token_format_has_a_literal_and_a_sample() -> None:
     assert LITERALS.keys() == TOKENS.keys() == TOKEN_SAMPLES.keys()
+
+
+_FRAGMENTS = st.sampled_from(
+    [word for words in LITERALS.values() for word in words]
+    + [word[:-1] for words in LITERALS.values() for word in words]
+    + [word[1:] for words in LITERALS.values() for word in words]
+    + [word.lower() for words in LITERALS.values() for word in words]
+    + ["\n", " ", "é", "x", "_", "."]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FRAGMENTS | st.text(max_size=4), max_size=12).map("".join))
+def test_one_search_per_kind_is_a_test_of_each_literal(text: str) -> None:
+    """The scan tests a file for a kind's literals with one expression (plaintext._LITERAL_SEARCH): it holds a
+    match exactly when the file holds one of the literals."""
+    for kind, words in LITERALS.items():
+        assert bool(_LITERAL_SEARCH[kind].search(text)) == any(word in text for word in words), (kind, text)
 
 
 @pytest.mark.parametrize(("kind", "line"), TOKEN_SAMPLES.items(), ids=list(TOKEN_SAMPLES))
