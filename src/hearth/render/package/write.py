@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from hearth.buildindex import INDEX, MARKER, index_text
+from hearth.render.package.emit import PlainEmitter
 from hearth.render.package.swap import exchange_into, new_sibling, remove_stale
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "MARKER_TEXT",
     "dump_all",
     "dump_yaml",
+    "pyyaml_text",
     "refuse_overlap",
     "refuse_unreplaceable",
     "write_tree",
@@ -133,8 +135,9 @@ HearthDumper.add_representer(tuple, _represent_tuple)
 _WIDTH = 1 << 30
 
 
-def dump_yaml(data: Any) -> str:
-    """One YAML document: block style, keys in build order, no aliases, no folding, UTF-8 kept readable."""
+def pyyaml_text(data: Any) -> str:
+    """``dump_yaml``'s document as PyYAML writes it (HearthDumper, libyaml's emitter): the reference the direct
+    writer is held to, and what writes anything it does not handle."""
     text: str = yaml.dump(
         data,
         Dumper=HearthDumper,
@@ -145,6 +148,16 @@ def dump_yaml(data: Any) -> str:
         explicit_start=False,
     )
     return text
+
+
+_EMITTER = PlainEmitter(pyyaml_text)
+
+
+def dump_yaml(data: Any) -> str:
+    """One YAML document: block style, keys in build order, no aliases, no folding, UTF-8 kept readable.
+
+    Written directly for plain data (``hearth.render.package.emit``), byte for byte as ``pyyaml_text``."""
+    return _EMITTER.dump(data)
 
 
 def dump_all(documents: Iterable[Any]) -> str:
