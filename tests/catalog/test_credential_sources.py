@@ -8,6 +8,7 @@ import pytest
 from hearth.catalog.credential_checks import granted
 from hearth.catalog.loader import load_catalog
 from hearth.catalog.models import Catalog
+from hearth.resolve import resolve
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +40,25 @@ def test_the_sso_client_is_a_source_where_web_sso_takes_one(
 
 def test_needs_grants_stay_sources(seed: Catalog) -> None:
     assert {"postgres"} <= granted(seed.components["vaultwarden"], seed.components, "authentik")
+
+
+@pytest.mark.parametrize(
+    ("component", "capability", "made"),
+    [
+        # A need in order_only orders the deploy and makes no grant or connection (Hub and YouTrack have no SQL
+        # backend), while the same provider's grant to a consumer that connects is made.
+        ("hub", "postgres", False),
+        ("youtrack", "postgres", False),
+        ("teamcity", "postgres", True),
+        ("vaultwarden", "postgres", True),
+    ],
+)
+def test_an_order_only_need_makes_no_grant_and_no_flow(
+    seed: Catalog, component: str, capability: str, made: bool
+) -> None:
+    resolved = resolve(seed)
+    grants = {g.capability for g in resolved.grants_for(component)}
+    assert (capability in grants) is made
+    assert (capability in granted(seed.components[component], seed.components, "authentik")) is made
+    reasons = {f.reason for f in resolved.flows if f.src is not None and f.src[0] == component}
+    assert any(capability in r and r.startswith("needs ") for r in reasons) is made

@@ -120,7 +120,9 @@ def test_order_only_states_why(hearth: RunHearth, tmp_path: Path) -> None:
     hub.write_text(hub.read_text().replace("provides:\n  - {capability: hub-auth, port: http}\n", ""))
     youtrack = catalog / "services/code/youtrack.yaml"
     text = youtrack.read_text()
-    youtrack.write_text(text + "order_only: {hub: YouTrack is configured against Hub only after both are up}\n")
+    reason = "  hub: YouTrack is configured against Hub only after both are up\n"
+    assert "\norder_only:\n" in text
+    youtrack.write_text(text.replace("\norder_only:\n", "\norder_only:\n" + reason, 1))
     assert hearth("validate", "--platform", str(catalog)).exit_code == 0
 
 

@@ -23,7 +23,7 @@ def granted(component: Component, components: dict[str, Component], sso_provider
     """
     kind = SSO_MODE_GRANT.get(component.web.sso) if component.web is not None else None
     out = set()
-    for need in component.needs:
+    for need in (n for n in component.needs if n not in component.order_only):
         provider = components.get(need)
         for capability in provider.capabilities() if provider is not None else set():
             grant = CAPABILITIES[capability].grant

@@ -1,5 +1,6 @@
 """The grants and flows each component's ``needs`` make: for each capability of a needed provider, the grant the
-provider makes the consumer and the consumer's pods' connections to the pod serving it.
+provider makes the consumer and the consumer's pods' connections to the pod serving it. A need in ``order_only``
+makes neither: it orders the deploy, and its reason says why nothing flows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def needs_wiring(catalog: Catalog, pods_by_component: dict[str, list[Pod]]) -> t
     flows: list[Flow] = []
     for name, consumer in sorted(comps.items()):
         for need in consumer.needs:
+            if need in consumer.order_only:
+                continue  # orders the deploy only (its reason says why): no grant, no connection
             provider = comps[need]
             for capability in sorted(provider.capabilities()):
                 spec = CAPABILITIES[capability]
