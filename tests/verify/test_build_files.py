@@ -7,7 +7,6 @@ from __future__ import annotations
 import builtins
 import io
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,6 @@ from typing import Any
 import pytest
 
 from hearth.buildindex import compare
-from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render
 from hearth.verify.build.audit import load_build
 from hearth.verify.build.files import BuildFiles
 from hearth.verify.build.inputs import BuildInputError
@@ -24,20 +21,6 @@ from hearth.verify.report import run_check
 from hearth.verify.secrets.plaintext import scan_build
 
 LEAK = "aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY9\n"
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("seed") / "build"
-    render(load_catalog(None), out)
-    return out
-
-
-@pytest.fixture
-def build(rendered: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "build"
-    shutil.copytree(rendered, copy, symlinks=True)
-    return copy
 
 
 def _documents(build: Any) -> list[tuple[str, int | None, Any]]:

@@ -14,19 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render
 from hearth.verify.report import run_check
 from hearth.verify.secrets.delivery import agent_files, named
 
 INJECT = "vault.hashicorp.com/agent-inject"
-
-
-@pytest.fixture(scope="module")
-def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("delivery") / "build"
-    render(load_catalog(None), out)
-    return out
 
 
 @pytest.mark.parametrize(
@@ -80,35 +71,35 @@ def _container(doc: dict[str, Any]) -> dict[str, Any]:
     return dict(doc["spec"]["template"]["spec"]["containers"][0])
 
 
-def test_rybbit_reads_every_file_its_agent_writes(seed_build: Path) -> None:
-    section = run_check(seed_build).section("secrets")
+def test_rybbit_reads_every_file_its_agent_writes(rendered: Path) -> None:
+    section = run_check(rendered).section("secrets")
     assert not [u for u in section.unread if "rybbit" in u.reader]
     assert not [u for u in section.undelivered if "rybbit" in u.path]
 
 
-def test_a_file_the_wrapper_no_longer_sources_is_unread(seed_build: Path, tmp_path: Path) -> None:
+def test_a_file_the_wrapper_no_longer_sources_is_unread(rendered: Path, tmp_path: Path) -> None:
     def unsource(doc: dict[str, Any]) -> None:
         container = doc["spec"]["template"]["spec"]["containers"][0]
         container["command"] = [c.replace(". /vault/secrets/clickhouse && ", "") for c in container["command"]]
 
-    build = _edit(seed_build, tmp_path, "manifests/rybbit.yaml", "StatefulSet", unsource)
+    build = _edit(rendered, tmp_path, "manifests/rybbit.yaml", "StatefulSet", unsource)
     unread = run_check(build).section("secrets").unread
     assert [(u.reader, u.file) for u in unread if "rybbit" in u.reader] == [
         ("StatefulSet data/rybbit", "/vault/secrets/clickhouse")
     ]
 
 
-def test_a_file_named_by_a_file_variable_is_read(seed_build: Path, tmp_path: Path) -> None:
+def test_a_file_named_by_a_file_variable_is_read(rendered: Path, tmp_path: Path) -> None:
     def refer_by_variable(doc: dict[str, Any]) -> None:
         container = doc["spec"]["template"]["spec"]["containers"][0]
         container["command"] = [c.replace(". /vault/secrets/clickhouse && ", "") for c in container["command"]]
         container.setdefault("env", []).append({"name": "CH_FILE", "value": "/vault/secrets/clickhouse"})
 
-    build = _edit(seed_build, tmp_path, "manifests/rybbit.yaml", "StatefulSet", refer_by_variable)
+    build = _edit(rendered, tmp_path, "manifests/rybbit.yaml", "StatefulSet", refer_by_variable)
     assert not [u for u in run_check(build).section("secrets").unread if "rybbit" in u.reader]
 
 
-def test_a_login_no_agent_reads_is_undelivered(seed_build: Path, tmp_path: Path) -> None:
+def test_a_login_no_agent_reads_is_undelivered(rendered: Path, tmp_path: Path) -> None:
     def drop_read(doc: dict[str, Any]) -> None:
         annotations = doc["spec"]["template"]["metadata"]["annotations"]
         for key in [k for k in annotations if k.endswith("-postgres")]:
@@ -116,7 +107,7 @@ def test_a_login_no_agent_reads_is_undelivered(seed_build: Path, tmp_path: Path)
         container = doc["spec"]["template"]["spec"]["containers"][0]
         container["command"] = [c.replace(". /vault/secrets/postgres && ", "") for c in container["command"]]
 
-    build = _edit(seed_build, tmp_path, "manifests/rybbit.yaml", "StatefulSet", drop_read)
+    build = _edit(rendered, tmp_path, "manifests/rybbit.yaml", "StatefulSet", drop_read)
     section = run_check(build).section("secrets")
     assert [(u.path, u.granted_by) for u in section.undelivered if "rybbit" in u.path] == [
         ("database/static-creds/postgresql-rybbit", "vault/database/static-roles/postgresql-rybbit.json")
@@ -126,8 +117,8 @@ def test_a_login_no_agent_reads_is_undelivered(seed_build: Path, tmp_path: Path)
     assert findings and "read by no pod's Vault agent" in findings[0].problem
 
 
-def test_the_dump_jobs_read_the_key_the_backups_bucket_grant_writes(seed_build: Path) -> None:
-    section = run_check(seed_build).section("secrets")
+def test_the_dump_jobs_read_the_key_the_backups_bucket_grant_writes(rendered: Path) -> None:
+    section = run_check(rendered).section("secrets")
     dumps = [r for r in section.reads if r.reader.startswith("CronJob ") and "/backup-" in r.path]
     assert len(dumps) >= 4
     assert {(r.path, r.server, r.detail) for r in dumps} == {

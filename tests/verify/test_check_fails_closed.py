@@ -16,27 +16,11 @@ from pathlib import Path
 import pytest
 
 from hearth.buildindex import compare
-from hearth.catalog.loader import load_catalog
-from hearth.commands.render import render
 from hearth.verify.report import run_check
 from tools import RunHearth
 from unprivileged import drop_dac_capabilities
 
 HEARTH = Path(sys.executable).parent / "hearth"
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("seed") / "build"
-    render(load_catalog(None), out)
-    return out
-
-
-@pytest.fixture
-def build(rendered: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "build"
-    shutil.copytree(rendered, copy, symlinks=True)
-    return copy
 
 
 def _delete_claims(build: Path) -> str:
