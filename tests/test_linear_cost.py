@@ -24,7 +24,7 @@ import pytest
 
 from hearth.catalog.loader import default_catalog_dir, load_catalog
 from hearth.render.package.files import package
-from hearth.render.package.write import write_tree
+from hearth.render.package.write import forget_texts, write_tree
 from hearth.render.platform import render_platform
 from hearth.resolve import resolve
 from hearth.verify.report import run_check
@@ -77,6 +77,7 @@ def counts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Counter[s
         rendered: list[Any] = []
 
         def render(loaded: Any = loaded, rendered: list[Any] = rendered) -> None:
+            forget_texts()  # each round pays for its own texts, as a process of its own would
             resolved = resolve(loaded)
             rendered.append(package(render_platform(resolved), resolved))
 

@@ -42,8 +42,8 @@ def counted(fn):
         return fn(*args, **kwargs)
     return wrapper
 
-Path.mkdir = counted(Path.mkdir)
-Path.write_bytes = counted(Path.write_bytes)
+write._make_dir = counted(write._make_dir)
+write._write_file = counted(write._write_file)
 for name in ("rename", "unlink", "rmdir"):
     setattr(os, name, counted(getattr(os, name)))
 swap.exchange = counted(swap.exchange)

@@ -205,16 +205,16 @@ def test_a_failure_mid_write_leaves_the_old_build_intact(tmp_path: Path, monkeyp
     out = tmp_path / "build"
     write_tree({"a.yaml": "old a\n", "b.yaml": "old b\n"}, out)
     before = tree(out)
-    real = Path.write_bytes
-    written: list[Path] = []
+    real = write._write_file
+    written: list[str] = []
 
-    def flaky(self: Path, data: bytes) -> int:
-        written.append(self)
+    def flaky(path: str, data: bytes) -> None:
+        written.append(path)
         if len(written) == 3:
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", flaky)
+    monkeypatch.setattr(write, "_write_file", flaky)
     with pytest.raises(OSError, match="No space left"):
         write_tree({f"f{i}.yaml": "new\n" for i in range(10)}, out)
     assert tree(out) == before
@@ -271,10 +271,10 @@ def test_an_interrupt_cleans_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     out = tmp_path / "build"
     write_tree({"a.yaml": "old\n"}, out)
 
-    def interrupted(self: Path, data: bytes) -> int:
+    def interrupted(path: str, data: bytes) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Path, "write_bytes", interrupted)
+    monkeypatch.setattr(write, "_write_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_tree({"a.yaml": "new\n"}, out)
     monkeypatch.undo()

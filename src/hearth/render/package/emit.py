@@ -42,7 +42,12 @@ _GO_YAML_BOOLS = frozenset({"y", "Y", "n", "N"})
 _PLAIN_SHAPE = re.compile(r"(?:[A-Za-z0-9_./=+;<()~^$\\]|-[!-~])[ -~]*")
 
 # Line breaks YAML knows besides "\n": a block holding one would be laid out other than by its "\n"s.
-_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_BREAKS = re.compile("[\n\r\x85\u2028\u2029]")
+# The start of a line that is not empty (``.`` matches no "\n"; the other breaks are refused before).
+_LINE_START = re.compile(r"^(?=.)", re.M)
+# A line of the reference's block that is neither empty nor indented by two.
+_UNINDENTED = re.compile(r"^(?!  )(?=.)", re.M)
 
 _RESOLVE: Callable[..., Any] = yaml.resolver.Resolver().resolve
 
@@ -58,19 +63,17 @@ class _Literal:
     """A literal block scalar as the reference writes it as the value of a top-level key: its header (``|``,
     ``|-``, ``|2`` ...) and its lines, indented by two; re-indented for a deeper place on demand."""
 
-    __slots__ = ("_by_indent", "header", "lines")
+    __slots__ = ("_by_indent", "header")
 
     def __init__(self, header: str, body: str) -> None:
         self.header = header
-        self.lines = body.split("\n")
         self._by_indent: dict[int, str] = {0: body}
 
     def body(self, indent: int) -> str:
         """The block's lines for a scalar in a collection indented by ``indent``: empty lines stay empty."""
         text = self._by_indent.get(indent)
         if text is None:
-            pad = " " * indent
-            text = self._by_indent[indent] = "\n".join(pad + line if line else line for line in self.lines)
+            text = self._by_indent[indent] = _LINE_START.sub(" " * indent, self._by_indent[0])
         return text
 
 
@@ -259,7 +262,7 @@ def _plain(value: str) -> bool:
 
 
 def _breaks(text: str) -> bool:
-    return "\n" in text or any(mark in text for mark in _OTHER_BREAKS)
+    return _BREAKS.search(text) is not None
 
 
 def _single_line(written: str, start: str) -> str | None:
@@ -273,8 +276,6 @@ def _single_line(written: str, start: str) -> str | None:
 def _literal(written: str, value: str) -> _Literal | None:
     """The literal block the reference wrote as ``k: |...``; None when it would not re-indent line for line."""
     header, newline, body = written[len("k: ") :].partition("\n")
-    if not newline or "+" in header or any(mark in value for mark in _OTHER_BREAKS):
-        return None
-    if not all(line.startswith("  ") or not line for line in body.split("\n")):
+    if not newline or "+" in header or _OTHER_BREAKS.search(value) or _UNINDENTED.search(body):
         return None
     return _Literal(header, body)

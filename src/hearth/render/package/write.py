@@ -16,7 +16,7 @@ import functools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -31,6 +31,7 @@ __all__ = [
     "MARKER_TEXT",
     "dump_all",
     "dump_yaml",
+    "forget_texts",
     "pyyaml_text",
     "refuse_overlap",
     "refuse_unreplaceable",
@@ -160,17 +161,60 @@ def dump_yaml(data: Any) -> str:
     return _EMITTER.dump(data)
 
 
+def forget_texts() -> None:
+    """Forget the scalar texts and tags the writer remembered, so the next render pays what a fresh process pays
+    (tests/test_linear_cost.py counts a render's calls; the memory is per process otherwise)."""
+    global _EMITTER
+    _EMITTER = PlainEmitter(pyyaml_text)
+    _scalar_tag.cache_clear()
+
+
 def dump_all(documents: Iterable[Any]) -> str:
     """A multi-document YAML stream, each document introduced by ``---``; empty for no documents."""
     return "".join(f"---\n{dump_yaml(doc)}" for doc in documents)
 
 
-def _checked_path(relative: str) -> PurePosixPath:
-    path = PurePosixPath(relative)
-    reserved = relative in (MARKER, INDEX)
-    if not relative or path.is_absolute() or ".." in path.parts or str(path) != relative or reserved:
+def _checked_path(relative: str) -> str:
+    """``relative`` when it is a plain relative path inside the build: no empty, ``.`` or ``..`` part, not absolute,
+    nothing PurePosixPath would normalise away, not the marker or the index; ValueError otherwise."""
+    parts = relative.split("/")
+    if not relative or "" in parts or "." in parts or ".." in parts or relative in (MARKER, INDEX):
         raise ValueError(f"refusing to write {relative!r}: not a plain relative path inside the build directory")
-    return path
+    return relative
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _make_dir(path: str) -> None:
+    """One directory of the new build (its parent made before it)."""
+    os.mkdir(path)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """One file of the new build, as ``Path.write_bytes`` writes it (mode 0o666 less the umask), without a Python
+    file object."""
+    fd = os.open(path, _CREATE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _folders(paths: Iterable[str]) -> list[str]:
+    """Every directory the relative ``paths`` need, each parent before its children."""
+    folders: set[str] = set()
+    for rel in paths:
+        cut = rel.rfind("/")
+        while cut > 0:
+            folder = rel[:cut]
+            if folder in folders:
+                break
+            folders.add(folder)
+            cut = rel.rfind("/", 0, cut)
+    return sorted(folders)  # a path sorts after its own prefix: parents come first
 
 
 def _looks_like_build(out: Path) -> bool:
@@ -237,24 +281,23 @@ def write_tree(files: Mapping[str, str], out: Path) -> None:
         raise OSError(exc.errno, f"cannot create the build's parent: {exc.strerror or exc}", str(out.parent)) from exc
     remove_stale(out)
     tmp = new_sibling(out)
-    target = out
+    root = os.fspath(tmp) + "/"
+    current = ""  # the relative path being made, for the error
     try:
-        for folder in sorted({rel.parent for rel in checked} - {PurePosixPath(".")}):
-            target = out.joinpath(*folder.parts)
-            tmp.joinpath(*folder.parts).mkdir(parents=True, exist_ok=True)
-        for rel, data in sorted(checked.items()):
-            target = out.joinpath(*rel.parts)
-            tmp.joinpath(*rel.parts).write_bytes(data)
-        target = out / INDEX
-        (tmp / INDEX).write_bytes(index_text({rel.as_posix(): data for rel, data in checked.items()}).encode())
-        target = out / MARKER
-        (tmp / MARKER).write_bytes(MARKER_TEXT.encode("utf-8"))
-        target = out
+        for current in _folders(checked):
+            _make_dir(root + current)
+        for current, data in sorted(checked.items()):
+            _write_file(root + current, data)
+        current = INDEX
+        _write_file(root + INDEX, index_text(checked).encode())
+        current = MARKER
+        _write_file(root + MARKER, MARKER_TEXT.encode("utf-8"))
+        current = ""
         tmp.chmod(0o777 & ~_umask())
         old = exchange_into(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _located(exc, target, out) from exc
+        raise _located(exc, out / current if current else out, out) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
