@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -48,26 +48,22 @@ def tool_statements(claims: Mapping[str, Any], build: Build) -> list[Statement]:
     return out
 
 
-def _scalars(data: Any) -> Iterator[str]:
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            yield str(key)
-            yield from _scalars(value)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _scalars(item)
-    elif data is not None:
-        yield str(data)
-
-
 def _gateway_values(build: Build) -> set[str]:
-    """Every key and scalar set in the gateway's YAML files (comments are not settings)."""
+    """The text of every key and scalar in the gateway's YAML files (comments are not settings).
+
+    Only the texts are compared (with the stated addresses), so the parser's scalar events are read without
+    building the documents; a document with a syntax error adds nothing, as a document the loader refuses."""
     root = build.root / GATEWAY_DIR
     found: set[str] = set()
     for path in sorted(root.rglob("*.y*ml")) if root.is_dir() else []:
+        document: set[str] = set()
         try:
-            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER):
-                found.update(_scalars(doc))
+            for event in yaml.parse(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER):
+                if isinstance(event, yaml.ScalarEvent):
+                    document.add(event.value)
+                elif isinstance(event, yaml.DocumentEndEvent):
+                    found |= document
+                    document = set()
         except yaml.YAMLError:
             continue
     return found
