@@ -200,6 +200,31 @@ class Build:
         return self._bindings_by_subject.get((account, namespace), [])
 
     @cached_property
+    def _charts_by_component(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for chart in self.charts.values():
+            out.setdefault(chart.component, []).append(chart.name)
+        return out
+
+    def chart_names_of(self, component: str) -> list[str]:
+        """Names of the charts whose component is ``component``, in :attr:`charts` order."""
+        return self._charts_by_component.get(component, [])
+
+    @cached_property
+    def _pods_by_component(self) -> dict[str | None, list[PodTemplate]]:
+        out: dict[str | None, list[PodTemplate]] = {}
+        for pod in self.pods:
+            out.setdefault(pod.component, []).append(pod)
+        return out
+
+    def pods_of(self, component: object) -> list[PodTemplate]:
+        """Pod templates whose ``hearth.dev/component`` equals ``component``, in load order. Any value is taken (a
+        claim's field may be missing, None matching the pods that name no component, or not text)."""
+        if component is not None and not isinstance(component, str):
+            return []
+        return self._pods_by_component.get(component, [])
+
+    @cached_property
     def pods_by_endpoint(self) -> dict[str, PodTemplate]:
         """Pod templates by ``namespace/name``."""
         return {pod.endpoint: pod for pod in self.pods}

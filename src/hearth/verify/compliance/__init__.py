@@ -93,7 +93,7 @@ def _selected(objs: Sequence[Mapping[str, Any]], pod: PodTemplate, path: tuple[s
 def _component_policies(chart: ChartInfo, build: Build) -> list[dict[str, Any]]:
     """The NetworkPolicies of every chart of the chart's component (an upstream component's are a chart of their
     own, released before it, ``manifests/<component>-network.yaml``), read from the build."""
-    names = {c.name for c in build.charts.values() if c.component == chart.component} | {chart.component}
+    names = {*build.chart_names_of(chart.component), chart.component}
     return [
         doc.obj
         for name in sorted(names)

@@ -200,7 +200,7 @@ def audit_north_south(build: Build, matrix: ReachMatrix | None = None) -> NorthS
     result.warnings += _unproxied_tcp_routes(build)
     declared_exits = set()
     for row in declared:
-        sources = [p for p in pods if p.component == row.get("component") and not p.helm_test]
+        sources = [p for p in build.pods_of(row.get("component")) if not p.helm_test]
         if row.get("pod"):
             sources = [p for p in sources if p.name.endswith(f"-{row['pod']}") or p.name == row["pod"]]
         target = gateway if row.get("to") == "gateway" else INTERNET_PROBE
