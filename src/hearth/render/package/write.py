@@ -8,6 +8,9 @@ so two renders of one catalog are byte-identical and a string reads back exactly
 ``--out`` is the complete old build or the complete new one, what a killed run left is removed by the next, and a
 directory that is not a previous build is never replaced, so a mistyped ``--out`` deletes nothing. Beside the
 files it writes the build's index (``hearth.buildindex``), which ``hearth check`` holds the directory to.
+
+Kept whole: the text writer and the tree writer are the two halves of one step, text to a build, and the kill and
+failure tests hook ``_make_dir`` and ``_write_file`` here beside the checks of the paths they write.
 """
 
 from __future__ import annotations
