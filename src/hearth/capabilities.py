@@ -206,6 +206,12 @@ SSO_MODE_GRANT: dict[str, Grant] = {"oidc": "sso-client"}
 and ldap need no client of their own: the outposts serve them)."""
 
 
+def takes_grant(grant: Grant | None, sso_mode: str | None) -> bool:
+    """Whether a consumer whose ``web.sso`` is ``sso_mode`` (None: no web) takes ``grant`` from a needed provider:
+    every grant but a login client, which only a mode that logs in with a client of its own takes."""
+    return grant not in SSO_MODE_GRANT.values() or SSO_MODE_GRANT.get(sso_mode or "") == grant
+
+
 def crd_providers(capabilities: dict[str, set[str]]) -> dict[str, list[str]]:
     """API group -> the components (by name) whose capabilities install its CRDs, given name -> capabilities."""
     out: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ renders, and ``env`` wraps the component's ``command``, which must then be state
 
 from __future__ import annotations
 
-from hearth.capabilities import CAPABILITIES, SSO_MODE_GRANT
+from hearth.capabilities import CAPABILITIES, SSO_MODE_GRANT, takes_grant
 from hearth.catalog.component import Component
 from hearth.catalog.credentials import APP, FACTS, placeholders
 from hearth.catalog.yamlsource import CatalogError, Located
@@ -21,14 +21,14 @@ def granted(component: Component, components: dict[str, Component], sso_provider
     Those of its needs' providers, and the client its ``web.sso`` mode takes from the platform's identity provider
     ``sso_provider`` without a need (``hearth.resolve.sso``).
     """
-    kind = SSO_MODE_GRANT.get(component.web.sso) if component.web is not None else None
+    sso_mode = component.web.sso if component.web is not None else None
+    kind = SSO_MODE_GRANT.get(sso_mode or "")
     out = set()
     for need in (n for n in component.needs if n not in component.order_only):
         provider = components.get(need)
         for capability in provider.capabilities() if provider is not None else set():
             grant = CAPABILITIES[capability].grant
-            # A client grant only where web.sso takes one (hearth.resolve.needs: no client for forward-auth).
-            if grant is not None and grant != "vault-role" and (grant != "sso-client" or grant == kind):
+            if grant is not None and grant != "vault-role" and takes_grant(grant, sso_mode):
                 out.add(capability)
     idp = components.get(sso_provider) if sso_provider is not None else None
     if idp is not None and kind is not None and idp.name != component.name:

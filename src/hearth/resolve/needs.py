@@ -5,7 +5,7 @@ makes neither: it orders the deploy, and its reason says why nothing flows.
 
 from __future__ import annotations
 
-from hearth.capabilities import CAPABILITIES
+from hearth.capabilities import CAPABILITIES, takes_grant
 from hearth.catalog.models import Catalog
 from hearth.resolve.endpoints import served_pod
 from hearth.resolve.records import Flow, Grant, Pod
@@ -28,8 +28,8 @@ def needs_wiring(catalog: Catalog, pods_by_component: dict[str, list[Pod]]) -> t
             provider = comps[need]
             for capability in sorted(provider.capabilities()):
                 spec = CAPABILITIES[capability]
-                wants_client = spec.grant != "sso-client" or (consumer.web is not None and consumer.web.sso == "oidc")
-                if spec.grant is not None and spec.direction == "to-provider" and wants_client:
+                sso_mode = consumer.web.sso if consumer.web is not None else None
+                if spec.grant is not None and spec.direction == "to-provider" and takes_grant(spec.grant, sso_mode):
                     grants.append(Grant(spec.grant, need, name, capability, grant_name(name)))
                 found = served_pod(provider, pods_by_component[need], capability)
                 if found is None:
