@@ -110,7 +110,7 @@ class Strict(BaseModel):
     boolean is not a number, a number is not text: ``port: true`` is an error, never port 1). The string under a
     field documents it; ``catalog.docstrings.describe`` reads it for the reference, not every import."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Port(Strict):

@@ -109,7 +109,7 @@ __all__ = [
 class Catalog(BaseModel):
     """The whole platform: the platform settings, every component keyed by name, and the claims (if any)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     platform: Platform
     components: dict[str, Component]

@@ -20,7 +20,7 @@ class Unseal(BaseModel):
     wraps the root key.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     method: Literal["shamir", "static", "transit"]
     """shamir (key shares after each restart), static (a key file) or transit (another Vault)."""
@@ -31,7 +31,7 @@ class Unseal(BaseModel):
 class SecretsInit(BaseModel):
     """``sys/init`` parameters: how many key shares are made and how many unseal (or recover) the store."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     key_shares: int = Field(ge=1, le=10)
     """how many key shares init makes."""
