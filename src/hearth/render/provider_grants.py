@@ -7,7 +7,9 @@ Each file names the provider's capability and grant kind, the in-cluster ``host:
 the KV path of the provider's own secret (``kv/<namespace>/<provider>/app``: the default user's password, the
 admin login the operator stores) and per consumer the grant's name and the KV path its generated credential is
 written to (``kv/<namespace>/<consumer>/<capability>``, the path ``hearth.render.secrets`` annotates). A provider
-of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user, and the API
+of ``s3`` also lists the backups buckets (Velero's and the database dumps'), each with its own user, unless a
+consumer's grant already names the bucket (Velero holds a ``bucket`` grant of its own, ``velero``, and reads only
+that one's keys: a second user for it would be a credential nobody reads), and the API
 those users are made through (``user_api``: ``iam`` or ``minio-admin``, as the provider's ``provides`` entry says,
 for a capability whose servers differ in it). Everything comes from ``resolved.grants``, the capability table and
 the providers' ``provides`` entries, never from component names; no secret is written here. A ``mailbox``
@@ -70,6 +72,7 @@ def render_provider_grants(resolved: Resolved) -> dict[str, str]:
         namespace = resolved.component(provider).namespace
         grant_kind = CAPABILITIES[capability].grant
         if grant_kind == "bucket":
+            granted = {c["name"] for c in consumers}
             consumers = consumers + [
                 {
                     "consumer": f"backup-{bucket}",
@@ -77,6 +80,7 @@ def render_provider_grants(resolved: Resolved) -> dict[str, str]:
                     "secret": BACKUP_SECRET.format(namespace=namespace, provider=provider, bucket=bucket),
                 }
                 for bucket in BACKUP_BUCKETS
+                if bucket not in granted
             ]
         body: dict[str, object] = {
             "provider": provider,
