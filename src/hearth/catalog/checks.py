@@ -18,7 +18,7 @@ from typing import get_args
 
 from hearth.capabilities import CAPABILITIES, UserApi
 from hearth.catalog.component import Component
-from hearth.catalog.credential_checks import credential_errors
+from hearth.catalog.credential_checks import credential_errors, webhook_key_errors
 from hearth.catalog.fields import Port
 from hearth.catalog.kubelet import SystemPod
 from hearth.catalog.placeholders import KNOWN, PROVIDER_FIELDS, placeholders, provider_placeholder
@@ -275,6 +275,8 @@ def catalog_errors(
         errors += [platform_doc.error(loc, message) for loc, message in platform_problems(platform)]
         errors += _namespace_errors(platform, components, docs)
         errors += _sso_mode_errors(platform, components, docs)
+        routing = platform.alert_routing
+        errors += webhook_key_errors(routing.webhook_secret if routing else None, components, docs)
         errors += [
             platform_doc.error(loc, message)
             for loc, message in _platform_reference_problems(platform, components, broken)

@@ -10,6 +10,7 @@ renders, and ``env`` wraps the component's ``command``, which must then be state
 from __future__ import annotations
 
 from hearth.capabilities import CAPABILITIES, SSO_MODE_GRANT, takes_grant
+from hearth.catalog.app_keys import webhook_key
 from hearth.catalog.component import Component
 from hearth.catalog.credentials import APP, FACTS, placeholders
 from hearth.catalog.yamlsource import CatalogError, Located
@@ -68,6 +69,7 @@ def _problems(
         if credential.delivery == "env" and not component.command:
             problems.append(((*loc, "delivery"), "delivery env wraps 'command': state the image's entrypoint there"))
         if credential.source == APP:
+            problems += _app_key_problems(component, loc, credential.variables)
             continue
         spec = CAPABILITIES[credential.source]
         allowed = set(spec.credential_keys) | set(FACTS) - ({"url"} if spec.url is None else set())
@@ -78,6 +80,42 @@ def _problems(
                 message = f"{{{unknown[0]}}} is neither a key of the credential nor a fact (has: {known})"
                 problems.append(((*loc, "variables", name), message))
     return problems
+
+
+def _app_key_problems(
+    component: Component, loc: tuple[str | int, ...], variables: dict[str, str]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every key an ``app`` credential reads is stated in ``app_keys`` (generated, or the operator's)."""
+    if not variables and not component.app_keys:
+        return [((*loc, "variables"), "an app credential with no variables reads every key: state them in app_keys")]
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for name, template in sorted(variables.items()):
+        for key in placeholders(template):
+            if key not in component.app_keys:
+                message = (
+                    f"{{{key}}} is a key of the app entry that app_keys does not state: say whether hearth bootstrap "
+                    "generates it or the operator supplies it (hearth.catalog.app_keys)"
+                )
+                problems.append(((*loc, "variables", name), message))
+    return problems
+
+
+def webhook_key_errors(
+    webhook_secret: str | None, components: dict[str, Component], docs: dict[str, Located]
+) -> list[CatalogError]:
+    """The alert webhook's key, when it is in the ``metrics`` provider's own entry, is stated in its app_keys."""
+    errors = []
+    for name in sorted(components):
+        key = webhook_key(components[name], webhook_secret)
+        if key is not None and key not in components[name].app_keys:
+            errors.append(
+                docs[name].error(
+                    ("app_keys",),
+                    f"platform alert_routing.webhook_secret reads key {key!r} of this component's app entry: state "
+                    "it in app_keys (operator, with the reason)",
+                )
+            )
+    return errors
 
 
 def credential_errors(
