@@ -4,7 +4,8 @@ A source is ``app`` or the capability of a grant the component gets from one of 
 capability has a ``grant`` other than its Vault role); a template names only that capability's
 ``credential_keys`` and the connection facts (``url`` only where the capability composes one). ``secret`` is for
 upstream charts and needs a ``secret-sync`` provider in the catalog; the agent's deliveries are for pods hearth
-renders, and ``env`` wraps the component's ``command``, which must then be stated.
+renders, and ``env`` wraps the component's ``command``, which must then be stated; ``none`` (the application
+cannot read the credential at all) fits either.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _problems(
             problems.append(((*loc, "source"), f"{credential.source!r} is delivered twice"))
         seen.add(credential.source)
         chart = component.install.method == "chart"
-        if chart != (credential.delivery == "secret"):
+        if credential.delivery != "none" and chart != (credential.delivery == "secret"):
             where = (
                 "an upstream chart takes only delivery secret" if chart else "delivery secret is for upstream charts"
             )

@@ -14,7 +14,10 @@ credential how the application takes it:
   entrypoint and command, stated with a source), so the variables never appear in the pod spec;
 * ``secret``: for an upstream chart that reads only Kubernetes Secrets, a Secret of that name synced from Vault by
   the ``secret-sync`` provider (External Secrets Operator), each ``variables`` entry one key of it: the named
-  exception to "no Kubernetes Secrets for application credentials".
+  exception to "no Kubernetes Secrets for application credentials";
+* ``none``: the application cannot take it from a file, its environment or a Secret at all (it keeps the setting
+  in a store of its own, set through its UI or API), so the pod is given nothing: no agent file, no read in its
+  Vault policy, ``reason`` saying why and how the value reaches the application instead.
 
 A variable's value is a template: ``{field}`` placeholders name the credential's keys (``username``, ``password``
 for a database login: a capability's ``credential_keys``; any key of the ``app`` entry) or the connection facts
@@ -32,7 +35,7 @@ from pydantic import Field, model_validator
 
 from hearth.catalog.fields import Name, Strict
 
-Delivery = Literal["file", "file-env", "env", "secret"]
+Delivery = Literal["file", "file-env", "env", "secret", "none"]
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 PLACEHOLDER = re.compile(r"(?<!\$)\{([a-z_][a-z0-9_]*)\}")
 FACTS = ("host", "port", "database", "url")
@@ -52,7 +55,8 @@ class Credential(Strict):
     source: Name = Field(description="the capability of a grant the component holds, or 'app' (its own KV entry)")
     delivery: Delivery = Field(
         description="file: the agent's key=value file; file-env: a *_FILE variable per value; env: variables a "
-        "wrapper entrypoint sources; secret: a Kubernetes Secret synced from Vault (upstream charts only)"
+        "wrapper entrypoint sources; secret: a Kubernetes Secret synced from Vault (upstream charts only); none: the "
+        "application cannot read it at all (reason says why), so the pod is not given it"
     )
     variables: dict[str, str] = Field(
         default={},
@@ -60,6 +64,9 @@ class Credential(Strict):
     )
     secret: Name | None = Field(default=None, description="delivery secret: the Secret the upstream chart reads")
     cite: str = Field(default="", description="where the image or chart documents these names")
+    reason: str = Field(
+        default="", description="delivery none: why the application cannot read it, and how the value reaches it"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Credential:
@@ -72,4 +79,8 @@ class Credential(Strict):
             raise ValueError("'secret' belongs to delivery secret")
         if self.delivery in ("file-env", "env", "secret") and not self.variables:
             raise ValueError(f"delivery {self.delivery} needs 'variables'")
+        if self.delivery == "none" and (self.variables or not self.reason.strip()):
+            raise ValueError("delivery none takes no 'variables' and needs 'reason' (why the app cannot read it)")
+        if self.delivery != "none" and self.reason:
+            raise ValueError("'reason' belongs to delivery none")
         return self

@@ -43,13 +43,17 @@ def app_secret_path(component: Component) -> str:
 
 
 def secret_paths(resolved: Resolved, component: Component) -> dict[str, str]:
-    """File name under /vault/secrets -> Vault path, for everything the component reads from Vault."""
+    """File name under /vault/secrets -> Vault path, for everything the component reads from Vault: not the
+    credentials its catalog delivers ``none`` (the application cannot read them, so neither its pod nor its policy
+    gets them)."""
     if not needs_vault(resolved, component):
         return {}
+    unread = {c.source for c in component.credentials if c.delivery == "none"}
     paths = {"app": app_secret_path(component)}
     for grant in resolved.grants_for(component.name):
         if grant.kind != "vault-role":
             paths[grant.capability] = secret_path(grant, component)
+    paths = {name: path for name, path in paths.items() if name not in unread}
     paths |= shared_secret_paths(resolved, component)
     return dict(sorted(paths.items()))
 
