@@ -108,4 +108,28 @@ def test_every_named_secret_is_synced_from_the_consumers_own_path(seed: Resolved
             else:
                 generator = generators[(component.namespace, source["sourceRef"]["generatorRef"]["name"])]
                 assert generator["spec"]["path"] == path
-    assert named == len(targets) == 15, "every Secret the seed's charts name"
+    assert named == len(targets) == 17, "every Secret the seed's charts name"
+
+
+def _key_refs(data: Any) -> list[tuple[str, str]]:
+    """(Secret, key) of every ``secretKeyRef`` in an upstream chart's values."""
+    if isinstance(data, list):
+        return [ref for item in data for ref in _key_refs(item)]
+    if not isinstance(data, dict):
+        return []
+    out = [(str(data["secretKeyRef"]["name"]), str(data["secretKeyRef"]["key"]))] if "secretKeyRef" in data else []
+    return out + [ref for value in data.values() for ref in _key_refs(value)]
+
+
+def test_every_key_a_chart_reads_from_a_synced_secret_is_templated(seed: Resolved) -> None:
+    """A ``secretKeyRef`` in a chart's values that names a synced Secret names one of the keys its ExternalSecret
+    writes (a key the sync does not write would leave the variable unset, or the pod in CreateContainerConfigError)."""
+    platform = render_platform(seed)
+    checked = 0
+    for name, release in platform.upstream.items():
+        keys = {c.secret: set(c.variables) for c in seed.catalog.components[name].credentials if c.delivery == "secret"}
+        for secret, key in _key_refs(release.values):
+            if secret in keys:
+                checked += 1
+                assert key in keys[secret], f"{name}: {secret} has no key {key!r} (it has {sorted(keys[secret])})"
+    assert checked >= 6, "coder's database URL and kestra's login and bucket keys at least"
