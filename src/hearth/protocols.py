@@ -178,15 +178,23 @@ def amqp_health(_binary: str, host: str, port: int) -> tuple[str | None, list[st
 class DumpTool:
     """A protocol's own dump tool: which credentials it reads and the shell command that writes to /backup.
 
-    ``script`` connects to ``{host}:{port}`` with the credentials the Vault agent rendered into the two
-    variables; ``ports`` are port names to dump through in preference to the capability's own port.
+    ``script`` connects to ``{host}:{port}`` with the credentials the Vault agent rendered: the user name into
+    ``user_env``, the password into ``password_env`` when the tool reads it from its environment (``PGPASSWORD``,
+    ``MYSQL_PWD``), or else into a YAML file the tool reads (``config``: YAML key -> KV field, rendered at
+    ``DUMP_CONFIG``, which ``script`` names as ``{config}``). A password never goes on the tool's command line,
+    where ``ps`` shows it to every user of the node. ``ports`` are port names to dump through in preference to the
+    capability's own port.
     """
 
     user_env: str
-    password_env: str
+    password_env: str | None
     script: str
     ports: tuple[str, ...] = ()
+    config: tuple[tuple[str, str], ...] = ()
 
+
+DUMP_CONFIG = "/vault/secrets/dump-config.yaml"
+"""Where the agent renders a dump tool's ``config`` file (the ``.yaml`` ending tells clickhouse-client its format)."""
 
 PG_DUMP = DumpTool(
     "PGUSER", "PGPASSWORD", "pg_dumpall --host={host} --port={port} --clean --if-exists --file=/backup/dump.sql"
@@ -198,20 +206,28 @@ MYSQL_DUMP = DumpTool(
     # --flush-privileges: the dump reloads the grant tables it restores, or its accounts cannot log in.
     " --routines --events --triggers --flush-privileges --result-file=/backup/dump.sql",
 )
+# mongodump --config=<file> (MongoDB Database Tools 100.3.0 on; the mongo image ships them): "a YAML configuration
+# file that contains sensitive values for ... --password, --uri, --sslPEMKeyPassword ... the recommended way to
+# specify a password to mongodump, aside from specifying it through a password prompt"
+# (mongodb.com/docs/database-tools/mongodump/#std-option-mongodump.--config).
 MONGO_DUMP = DumpTool(
     "MONGO_USERNAME",
-    "MONGO_PASSWORD",
-    'mongodump --host={host} --port={port} --username="$MONGO_USERNAME" --password="$MONGO_PASSWORD"'
+    None,
+    'mongodump --host={host} --port={port} --username="$MONGO_USERNAME" --config={config}'
     " --authenticationDatabase=admin --archive=/backup/dump.archive --gzip",
+    config=(("password", "password"),),
 )
+# clickhouse-client --config-file=<file>: its connection settings (user, password, ...) from an XML or YAML file,
+# YAML when the name ends in .yaml/.yml (clickhouse.com/docs/interfaces/cli "Configuration files"; the server's
+# ConfigProcessor picks the parser by extension, clickhouse.com/docs/operations/configuration-files).
 CLICKHOUSE_DUMP = DumpTool(
     "CLICKHOUSE_USER",
-    "CLICKHOUSE_PASSWORD",
-    'ch() {{ clickhouse-client --host={host} --port={port} --user="$CLICKHOUSE_USER"'
-    ' --password="$CLICKHOUSE_PASSWORD" "$@"; }}; '
+    None,
+    'ch() {{ clickhouse-client --host={host} --port={port} --config-file={config} "$@"; }}; '
     "ch --query=\"SELECT database || '.' || name FROM system.tables WHERE NOT is_temporary AND database"
     " NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')\" | while read -r t; do "
     'ch --query="SHOW CREATE TABLE $t FORMAT TSVRaw" > "/backup/$t.sql"; '
     'ch --query="SELECT * FROM $t FORMAT Native" > "/backup/$t.native"; done',
     ports=("native", "tcp"),
+    config=(("user", "username"), ("password", "password")),
 )

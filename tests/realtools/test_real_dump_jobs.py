@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realtools_render import DumpJob, dump_job, replace_exactly
+import yaml
+from realtools_render import INJECT, DumpJob, dump_job, replace_exactly
 from realtools_servers import (
     LOOPBACK,
     S3_ACCESS_KEY,
@@ -44,6 +45,8 @@ from realtools_servers import (
     wait_until,
 )
 
+from hearth.protocols import DUMP_CONFIG
+from hearth.render.backup.dump_jobs import CONFIG_FILE
 from hearth.render.model import RenderedPlatform
 from tools import tool
 
@@ -243,7 +246,9 @@ def test_a_dump_fails_with_a_wrong_password_or_no_server(
 
 def test_agent_templates_carry_any_password_into_the_shell(rendered_seed: RenderedPlatform) -> None:
     """Every dump job's rendered templates, rendered by a real bao agent and sourced by sh, give back the exact
-    KV values, quotes, ``$``, backquotes and backslashes included."""
+    KV values, quotes, ``$``, backquotes and backslashes included; a tool that reads its password from a file
+    (mongodump --config, clickhouse-client --config-file) gets it from the YAML file only, parsed back exactly, and
+    no longer in the shell's variables."""
     values = {
         "username": "o'brien",
         "password": BACKUP_PASSWORD,
@@ -255,19 +260,28 @@ def test_agent_templates_carry_any_password_into_the_shell(rendered_seed: Render
         for name, chart in rendered_seed.charts.items()
         if any(m["kind"] == "CronJob" and m["metadata"]["name"] == f"{name}-backup" for m in chart.manifests)
     }
-    assert {"postgresql", "mysql"} <= set(jobs)
+    assert {"postgresql", "mysql", "mongodb", "clickhouse"} <= set(jobs)
+    configs = {name for name, job in jobs.items() if f"{INJECT}/agent-inject-template-{CONFIG_FILE}" in job.annotations}
+    assert configs == {"mongodb", "clickhouse"}
     with bao_server() as bao:
         for name, job in sorted(jobs.items()):
             with workdir() as work:
                 token = grant(bao, rendered_seed, job, {"database": values, "s3": values})
-                files = render_secrets(bao, token, job, work, "database", "s3")
-                exports = re.findall(r"^export (\w+)=", "\n".join(files.values()), flags=re.M)
-                assert len(exports) == 4, (name, files)
+                names = ["database", "s3"] + ([CONFIG_FILE] if name in configs else [])
+                files = render_secrets(bao, token, job, work, *names)
+                exports = re.findall(r"^export (\w+)=", files["database"] + "\n" + files["s3"], flags=re.M)
+                assert len(exports) == (3 if name in configs else 4), (name, files)
                 show = "; ".join(f"printf '%s\\0' \"${var}\"" for var in exports)
                 script = f"set -eu; . {work}/secrets/database; . {work}/secrets/s3; {show}"
                 proc = ok(run(["/bin/sh", "-c", script], env=client_env("/usr/bin", "/bin", home=work)))
                 got = proc.stdout.split("\0")[:-1]
                 assert got == [values[field] for field in _template_fields(job)], (name, files)
+                if name in configs:
+                    config = yaml.safe_load(files[CONFIG_FILE])
+                    assert config["password"] == BACKUP_PASSWORD, name
+                    assert config.get("user", values["username"]) == values["username"], name
+                    assert job.annotations[f"{INJECT}/agent-inject-file-{CONFIG_FILE}"] == DUMP_CONFIG.rsplit("/")[-1]
+                    assert DUMP_CONFIG in job.dump_script and "password" not in _template_fields(job), name
 
 
 def _template_fields(job: DumpJob) -> list[str]:

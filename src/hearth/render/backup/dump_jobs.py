@@ -9,11 +9,13 @@ Kubernetes Secret. The job is a pod of the component with flows of its own (``he
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from hearth.catalog.models import Component
 from hearth.contract import BACKUP_TARGET, RETENTION, RETENTION_RUNS
 from hearth.dumps import DUMP_POD, DumpTarget, dump_job_labels, dump_target
+from hearth.protocols import DUMP_CONFIG, DumpTool
 from hearth.render.backup.storage import DUMP_BUCKET, S3_REGION, retention_terms
 from hearth.render.backup.vault import agent_template, dump_secret_paths
 from hearth.render.defaults import metadata, restricted_container, restricted_pod
@@ -27,6 +29,8 @@ from hearth.resolve.records import Resolved
 
 UPLOADER_IMAGE = "docker.io/amazon/aws-cli:2.22.0"
 UNPRIVILEGED_UID = 65532
+CONFIG_FILE = "dump-config"
+"""The agent secret whose file (``DUMP_CONFIG``) holds a dump tool's password, for tools that read it from a file."""
 
 
 def _export(variable: str, field: str) -> str:
@@ -36,6 +40,34 @@ def _export(variable: str, field: str) -> str:
     ``'\\''`` (close the quote, an escaped quote, reopen): a password with a quote no longer breaks the script.
     """
     return f"""export {variable}='{{{{ .Data.data.{field} | replaceAll "'" "'\\\\''" }}}}'"""
+
+
+def _yaml_line(key: str, field: str) -> str:
+    """An agent template line ``key: '<KV field>'``: a single-quoted YAML scalar, in which only ``'`` is special
+    (written ``''``), so any password on one line parses back exactly (yaml.org/spec/1.2.2 7.3.2)."""
+    return f"""{key}: '{{{{ .Data.data.{field} | replaceAll "'" "''" }}}}'"""
+
+
+def _credential_annotations(tool: DumpTool, path: str) -> dict[str, str]:
+    """The agent files of the dump tool's login: ``database`` (shell exports the script sources) and, for a tool
+    that reads its password from a file, that file at ``DUMP_CONFIG``."""
+    exports = [_export(tool.user_env, "username")]
+    if tool.password_env is not None:
+        exports.append(_export(tool.password_env, "password"))
+    out = {
+        f"{INJECT}/agent-inject-secret-database": path,
+        f"{INJECT}/agent-inject-template-database": agent_template(path, exports),
+    }
+    if tool.config:
+        name = PurePosixPath(DUMP_CONFIG).name
+        out |= {
+            f"{INJECT}/agent-inject-secret-{CONFIG_FILE}": path,
+            f"{INJECT}/agent-inject-file-{CONFIG_FILE}": name,
+            f"{INJECT}/agent-inject-template-{CONFIG_FILE}": agent_template(
+                path, [_yaml_line(key, field) for key, field in tool.config]
+            ),
+        }
+    return out
 
 
 def _upload_script(component: Component, s3: Endpoint) -> str:
@@ -84,18 +116,16 @@ def _job_pod(
         f"{INJECT}/role": f"{component.name}-backup",
         **vault,
         f"{INJECT}/agent-service-account-token-volume-name": TOKEN_VOLUME,
-        f"{INJECT}/agent-inject-secret-database": paths["database"],
-        f"{INJECT}/agent-inject-template-database": agent_template(
-            paths["database"],
-            [_export(tool.user_env, "username"), _export(tool.password_env, "password")],
-        ),
+        **_credential_annotations(tool, paths["database"]),
         f"{INJECT}/agent-inject-secret-s3": paths["s3"],
         f"{INJECT}/agent-inject-template-s3": agent_template(
             paths["s3"],
             [_export("AWS_ACCESS_KEY_ID", "access_key_id"), _export("AWS_SECRET_ACCESS_KEY", "secret_access_key")],
         ),
     }
-    dump_script = "set -eu\n. /vault/secrets/database\n" + tool.script.format(host=dump.host, port=dump.port.port)
+    dump_script = "set -eu\n. /vault/secrets/database\n" + tool.script.format(
+        host=dump.host, port=dump.port.port, config=DUMP_CONFIG
+    )
     return {
         "metadata": {"labels": dump_job_labels(component), "annotations": dict(sorted(annotations.items()))},
         "spec": {

@@ -1,5 +1,6 @@
 """Secrets: every Vault path a pod or a synced Secret reads is served, every Secret a chart or pod names is
-created, no plaintext credential is anywhere in the build, and Vault itself runs integrated storage (raft) behind
+created, no plaintext credential is anywhere in the build, none is in a container's argument list
+(:mod:`~hearth.verify.secrets.argv`), and Vault itself runs integrated storage (raft) behind
 a TLS listener (:mod:`~hearth.verify.secrets.server`), all read from the rendered files only.
 
 Vault's side comes from ``vault/`` and ``grants/`` (:mod:`~hearth.verify.secrets.vault`), the readers from the
@@ -20,6 +21,7 @@ import yaml
 from hearth.verify.build.fastyaml import plain_documents
 from hearth.verify.build.manifests import SAFE_LOADER
 from hearth.verify.build.model import Build
+from hearth.verify.secrets.argv import argv_findings
 from hearth.verify.secrets.consumers import agent_reads, synced_reads
 from hearth.verify.secrets.delivery import undelivered_grants, unread_files
 from hearth.verify.secrets.named import named_secrets, synced_exceptions
@@ -64,6 +66,7 @@ def audit_secrets(build: Build) -> Secrets:
         files_scanned=files,
         plaintext=findings,
         unread=unread_files(build, values),
+        argv=argv_findings(build),
         servers=vault_servers(values, {r.name: r.chart for r in build.releases if not r.local}),
     )
     section.undelivered = undelivered_grants(side, {r.path for r in section.reads})

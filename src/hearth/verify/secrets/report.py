@@ -12,6 +12,7 @@ from rich.table import Table
 
 from hearth.verify.findings import FAIL, WARN
 from hearth.verify.findings import Finding as Finding_
+from hearth.verify.secrets.argv import ArgvFinding
 from hearth.verify.secrets.consumers import Read
 from hearth.verify.secrets.delivery import Undelivered, Unread
 from hearth.verify.secrets.named import NamedSecret
@@ -27,8 +28,8 @@ the seed still lack a stated delivery (issue 9); FAIL once the seed has none."""
 @dataclass
 class Secrets:
     """Section 8 of ``hearth check``: fails on a Vault read nothing serves (or no role grants), a named Secret
-    nothing creates, a plaintext credential in the build, or a Vault server without raft storage or without TLS
-    on its listener."""
+    nothing creates, a plaintext credential in the build, a credential in a container's argument list, or a Vault
+    server without raft storage or without TLS on its listener."""
 
     reads: list[Read] = field(default_factory=list)
     named: list[NamedSecret] = field(default_factory=list)
@@ -39,6 +40,7 @@ class Secrets:
     servers: list[VaultServer] = field(default_factory=list)
     unread: list[Unread] = field(default_factory=list)
     undelivered: list[Undelivered] = field(default_factory=list)
+    argv: list[ArgvFinding] = field(default_factory=list)
 
     @property
     def unserved(self) -> list[Read]:
@@ -52,10 +54,11 @@ class Secrets:
 
     @property
     def failed(self) -> bool:
-        """Any unserved read, missing Secret, plaintext credential, or Vault server off raft or TLS; unread files and
-        undelivered grants too when ``UNREAD_SEVERITY`` is FAIL."""
+        """Any unserved read, missing Secret, plaintext credential, credential in an argument list, or Vault server
+        off raft or TLS; unread files and undelivered grants too when ``UNREAD_SEVERITY`` is FAIL."""
         unread = bool(self.unread or self.undelivered) and UNREAD_SEVERITY == FAIL
-        return bool(self.unserved or self.missing or self.plaintext or unread or any(s.problems for s in self.servers))
+        servers = any(s.problems for s in self.servers)
+        return bool(self.unserved or self.missing or self.plaintext or self.argv or unread or servers)
 
     def summary(self) -> str:
         """One line."""
@@ -66,6 +69,7 @@ class Secrets:
             f"{served['grant']} written by grants, {served['operator']} operator KV); {len(self.named)} named "
             f"Secrets, {len(self.missing)} created by nothing; {len(self.synced)} synced from Vault (exception); "
             f"{len(self.plaintext)} plaintext credentials in {self.files_scanned} files; "
+            f"{len(self.argv)} credentials in argument lists; "
             f"{len(self.unread)} agent files nothing in their pod reads, {len(self.undelivered)} granted credentials "
             "no reader reads; "
             + (
@@ -92,6 +96,7 @@ class Secrets:
             },
             "files_scanned": self.files_scanned,
             "plaintext": [f.to_json() for f in self.plaintext],
+            "argv": [f.to_json() for f in self.argv],
             "unread_files": [u.to_json() for u in self.unread],
             "undelivered_grants": [u.to_json() for u in self.undelivered],
             "vault_servers": [s.to_json() for s in self.servers],
@@ -125,6 +130,11 @@ class Secrets:
             for finding in self.plaintext:
                 table.add_row(finding.file, str(finding.line), finding.kind)
             yield table
+        if self.argv:
+            table = titled_table("Credentials in argument lists", ("Pod", "Container", "Kind", "Where"))
+            for item in self.argv:
+                table.add_row(item.reader, item.container, item.kind, item.detail)
+            yield table
 
 
 def secrets_findings(section: Any) -> list[Finding_]:
@@ -152,6 +162,17 @@ def secrets_findings(section: Any) -> list[Finding_]:
             "move it into Vault and render a reference to it",
         )
         for f in section.plaintext
+    ]
+    out += [
+        Finding_(
+            FAIL,
+            "secrets",
+            f"{a.reader} container {a.container}",
+            f"a credential in its argument list ({a.kind}: {a.detail}), which ps shows every user of the node",
+            "pass it in a file the program reads (a --config or --password-file option, a *_FILE variable) or in "
+            "its environment",
+        )
+        for a in section.argv
     ]
     out += [
         Finding_(
