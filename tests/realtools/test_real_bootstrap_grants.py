@@ -108,7 +108,7 @@ def _pg(pg: Postgres, db: str, user: str, password: str) -> subprocess.Completed
     )
 
 
-@pytest.mark.parametrize(("consumer", "other"), [("n8n", "gitlab"), ("gitlab", "n8n"), ("affine", "supabase")])
+@pytest.mark.parametrize(("consumer", "other"), [("n8n", "gitlab"), ("gitlab", "n8n"), ("affine", "kestra")])
 def test_postgres_credentials_reach_their_own_database_only(applied: Any, consumer: str, other: str) -> None:
     vault, pg = applied[0], applied[1]
     user, password = _creds(vault, f"postgresql-{consumer}")

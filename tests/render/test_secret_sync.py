@@ -108,7 +108,7 @@ def test_every_named_secret_is_synced_from_the_consumers_own_path(seed: Resolved
             else:
                 generator = generators[(component.namespace, source["sourceRef"]["generatorRef"]["name"])]
                 assert generator["spec"]["path"] == path
-    assert named == len(targets) == 17, "every Secret the seed's charts name"
+    assert named == len(targets) == 18, "every Secret the seed's charts name"
 
 
 def _key_refs(data: Any) -> list[tuple[str, str]]:

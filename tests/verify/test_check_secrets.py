@@ -52,7 +52,7 @@ def test_seed_reads_are_served_and_nothing_is_plaintext(seed_build: Path) -> Non
     assert section.plaintext == []
     assert section.files_scanned == sum(1 for p in seed_build.rglob("*") if p.is_file())
     assert section.missing == []
-    assert len(section.synced) == 17
+    assert len(section.synced) == 18
     assert section.to_json()["synced_exception"]["secrets"] == section.synced
 
 
