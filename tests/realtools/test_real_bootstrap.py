@@ -121,8 +121,9 @@ def _client(bao: RealBao, keys: Path, policy: str | None = None) -> hvac.Client:
 @pytest.mark.parametrize(
     ("policy", "own", "other"),
     [
-        ("affine", "productivity/affine/app", "content/ghost/app"),
-        ("ghost", "content/ghost/app", "productivity/affine/app"),
+        # Components whose credentials read their own app entry (only those are given it).
+        ("vaultwarden", "data/vaultwarden/app", "data/rybbit/app"),
+        ("rybbit", "data/rybbit/app", "data/vaultwarden/app"),
     ],
 )
 def test_a_consumer_token_reads_its_own_kv_path_and_is_denied_another(

@@ -71,7 +71,7 @@ def work(tmp_path: Path) -> Path:
 def test_bao_policy_fmt_accepts_every_policy_unchanged(rendered_seed: RenderedPlatform, work: Path) -> None:
     bao = venv_tool("bao")
     policies = _files(rendered_seed, "policies")
-    assert len(policies) >= 40 and "postgresql" in policies and "cert-manager-pki" in policies
+    assert len(policies) >= 30 and "vaultwarden" in policies and "cert-manager-pki" in policies
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(
             zip(policies, pool.map(lambda item: _fmt(bao, item[0], item[1], work), policies.items()), strict=True)
@@ -83,8 +83,8 @@ def test_bao_policy_fmt_accepts_every_policy_unchanged(rendered_seed: RenderedPl
 
 
 def test_bao_policy_fmt_rejects_a_broken_policy(rendered_seed: RenderedPlatform, work: Path) -> None:
-    """The check above can fail: the postgresql policy with its last closing brace removed does not parse."""
-    broken = _files(rendered_seed, "policies")["postgresql"].rstrip().removesuffix("}")
+    """The check above can fail: the vaultwarden policy with its last closing brace removed does not parse."""
+    broken = _files(rendered_seed, "policies")["vaultwarden"].rstrip().removesuffix("}")
     status, out, _ = _fmt(venv_tool("bao"), "broken", broken, work)
     assert status != 0 and "failed to parse policy" in out, out
 
@@ -123,12 +123,12 @@ def test_each_role_reads_its_own_kv_entries_and_no_other(rendered_seed: Rendered
                     assert status == 403, (name, path, status, answer)
                 checked += 1
         assert checked == len(roles) * len(kv_paths)
-        # A token of the postgresql role, by name: its own entry yes, mysql's no.
-        token = bao.must("POST", "auth/token/create", {"policies": roles["postgresql"]["token_policies"]})
+        # A token of the vaultwarden role, by name: its own app entry yes, rybbit's no.
+        token = bao.must("POST", "auth/token/create", {"policies": roles["vaultwarden"]["token_policies"]})
         client_token = token["auth"]["client_token"]
-        assert bao.api("GET", "kv/data/db/postgresql/app", token=client_token)[0] == 200
-        assert bao.api("GET", "kv/data/db/mysql/app", token=client_token)[0] == 403
-        assert bao.api("PUT", "kv/data/db/postgresql/app", {"data": {"x": "y"}}, token=client_token)[0] == 403
+        assert bao.api("GET", "kv/data/data/vaultwarden/app", token=client_token)[0] == 200
+        assert bao.api("GET", "kv/data/data/rybbit/app", token=client_token)[0] == 403
+        assert bao.api("PUT", "kv/data/data/vaultwarden/app", {"data": {"x": "y"}}, token=client_token)[0] == 403
 
 
 def test_every_role_is_accepted_by_kubernetes_auth(rendered_seed: RenderedPlatform) -> None:
@@ -148,21 +148,23 @@ def test_every_role_is_accepted_by_kubernetes_auth(rendered_seed: RenderedPlatfo
             assert stored.get("audience", "") == role.get("audience", ""), name
 
 
-def test_app_secret_template_renders_key_value_lines(rendered_seed: RenderedPlatform, work: Path) -> None:
-    """The components' own agent template (postgresql's ``app`` file), rendered by a real bao agent."""
-    (sts,) = [m for m in rendered_seed.charts["postgresql"].manifests if m["kind"] == "StatefulSet"]
+def test_kv_secret_template_renders_key_value_lines(rendered_seed: RenderedPlatform, work: Path) -> None:
+    """The agent template of a KV entry no credential states a delivery for (affine's ``redis`` file), rendered by
+    a real bao agent."""
+    (sts,) = [m for m in rendered_seed.charts["affine"].manifests if m["kind"] == "StatefulSet"]
     annotations = sts["spec"]["template"]["metadata"]["annotations"]
     path, template = (
-        annotations[f"{INJECT}/agent-inject-secret-app"],
-        annotations[f"{INJECT}/agent-inject-template-app"],
+        annotations[f"{INJECT}/agent-inject-secret-redis"],
+        annotations[f"{INJECT}/agent-inject-template-redis"],
     )
+    assert path == "kv/data/productivity/affine/redis"
     with bao_server() as bao:
         bao.must("POST", "sys/mounts/kv", {"type": "kv", "options": {"version": "2"}})
-        bao.must("POST", path, {"data": {"POSTGRES_PASSWORD": "pw"}})
-        bao.must("PUT", "sys/policies/acl/postgresql", {"policy": rendered_seed.files["vault/policies/postgresql.hcl"]})
-        token = bao.must("POST", "auth/token/create", {"policies": ["postgresql"]})["auth"]["client_token"]
-        out = bao_agent_render(bao, token, {"app": template}, work)
-        assert out["app"].splitlines() == ["POSTGRES_PASSWORD=pw"], out["app"]
+        bao.must("POST", path, {"data": {"username": "affine", "password": "pw"}})
+        bao.must("PUT", "sys/policies/acl/affine", {"policy": rendered_seed.files["vault/policies/affine.hcl"]})
+        token = bao.must("POST", "auth/token/create", {"policies": ["affine"]})["auth"]["client_token"]
+        out = bao_agent_render(bao, token, {"redis": template}, work)
+        assert out["redis"].splitlines() == ["password=pw", "username=affine"], out["redis"]
 
 
 def test_the_rendered_raft_tls_config_runs_a_real_server(rendered_seed: RenderedPlatform) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hearth.capabilities import CAPABILITIES, LOGIN
+from hearth.catalog.app_keys import app_path, reads_app
 from hearth.catalog.models import Component
 from hearth.render.bootstrap_tls import CA_KEY, trust_secret
 from hearth.render.credentials import Delivered, deliver, source_of
@@ -39,17 +40,25 @@ def secret_path(grant: Grant, component: Component) -> str:
 
 def app_secret_path(component: Component) -> str:
     """The component's own secrets (keys, admin bootstrap) in KV."""
-    return f"kv/data/{component.namespace}/{component.name}/app"
+    return app_path(component.namespace, component.name)
+
+
+def reads_own_entry(resolved: Resolved, component: Component) -> bool:
+    """Whether something rendered for the component reads its own ``app`` entry: a credential of source ``app``,
+    or (for the provider of ``metrics``) Alertmanager's webhook when ``alert_routing.webhook_secret`` is in it."""
+    routing = resolved.catalog.platform.alert_routing
+    return reads_app(component, routing.webhook_secret if routing else None)
 
 
 def secret_paths(resolved: Resolved, component: Component) -> dict[str, str]:
-    """File name under /vault/secrets -> Vault path, for everything the component reads from Vault: not the
-    credentials its catalog delivers ``none`` (the application cannot read them, so neither its pod nor its policy
-    gets them)."""
+    """File name under /vault/secrets -> Vault path, for everything the component reads from Vault: its grants'
+    paths, the shared secrets it holds, and its own ``app`` entry only when something it renders reads that (an
+    agent that asks for an entry nobody writes waits in the pod's init container); not the credentials its catalog
+    delivers ``none`` (the application cannot read them, so neither its pod nor its policy gets them)."""
     if not needs_vault(resolved, component):
         return {}
     unread = {c.source for c in component.credentials if c.delivery == "none"}
-    paths = {"app": app_secret_path(component)}
+    paths = {"app": app_secret_path(component)} if reads_own_entry(resolved, component) else {}
     for grant in resolved.grants_for(component.name):
         if grant.kind != "vault-role":
             paths[grant.capability] = secret_path(grant, component)
