@@ -47,6 +47,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ("short option -p", sh('mysql -p"$MYSQL_PWD" -e "SELECT 1"'), [("expansion", "mysql: $MYSQL_PWD")]),
     ("substitution of the agent file", sh("tool --login $(cat /vault/secrets/db)"), [("expansion", "tool: a")]),
     ("inside a substitution", sh('x="$(psql --password=$PGPASS -c 1)"'), [("option", "psql: --password")]),
+    ("backquoted agent file", sh("tool --login `cat /vault/secrets/db`"), [("expansion", "tool: a")]),
+    ("inside backquotes", sh('x="`psql --password=$PGPASS -c 1`"'), [("option", "psql: --password")]),
     ("after exec", sh(". /vault/secrets/a && exec app --secret=$S"), [("option", "app: --secret")]),
     (
         "a Secret expanded by the kubelet",

@@ -10,10 +10,10 @@ entry). Each one is stated once, here, as one of:
 * ``operator``: a value only the operator can have (an external service's token, a webhook URL another system
   issues), with the reason: the operator writes it into the entry, nothing generates it.
 
-The build lists these per entry (names and kinds, never values: ``vault/kv-keys.json``,
-``hearth.render.app_keys``), the bootstrap generates from that file, and ``hearth check`` classifies each read of
-the entry by it, failing on a key read that neither generates nor the operator was told to supply.
-``hearth.catalog.credential_checks`` holds every placeholder of an ``app`` credential to a stated key.
+``hearth.catalog.credential_checks`` holds every placeholder of an ``app`` credential to a stated key, and render
+gives a component's pods the entry only when something reads it (``reads_app``). Not yet built: a build file
+listing these keys (names and kinds, never values), the bootstrap step that generates the missing ones from it,
+and ``hearth check`` classifying the entry's reads by it; until then nothing writes a generated key.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class AppKey(Strict):
         return self
 
     def spec(self) -> dict[str, object]:
-        """The build's record of the key (``vault/kv-keys.json``): how it is made, or the operator's reason."""
+        """The key as stated, without defaults: how it is made, or the operator's reason (the record a build file of
+        the keys will carry)."""
         if self.operator is not None:
             return {"operator": self.operator}
         size = {"bytes": self.bytes} if self.bytes is not None else {"length": self.length}

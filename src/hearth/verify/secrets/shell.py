@@ -50,6 +50,15 @@ def _closing(script: str, start: int) -> int:
     return len(script)
 
 
+def _backtick(script: str, i: int, word: Word) -> int:
+    """Read the command substitution at ``script[i] == "`"`` into ``word``; the index after it."""
+    end = script.find("`", i + 1)
+    end = len(script) if end < 0 else end
+    word.substitutions.append(script[i + 1 : end])
+    word.text += script[i : end + 1]
+    return end + 1
+
+
 def _dollar(script: str, i: int, word: Word) -> int:
     """Read the expansion at ``script[i] == "$"`` into ``word``; the index after it."""
     rest = script[i + 1 : i + 2]
@@ -107,11 +116,7 @@ def simple_commands(script: str) -> list[list[Word]]:
             elif char == "$":
                 i = _dollar(script, i, word)
             elif char == "`":
-                end = script.find("`", i + 1)
-                end = len(script) if end < 0 else end
-                word.substitutions.append(script[i + 1 : end])
-                word.text += script[i : end + 1]
-                i = end + 1
+                i = _backtick(script, i, word)
             else:
                 word.text += char
                 i += 1
@@ -128,12 +133,8 @@ def simple_commands(script: str) -> list[list[Word]]:
             word.started = True
             i = _dollar(script, i, word)
         elif char == "`":
-            end = script.find("`", i + 1)
-            end = len(script) if end < 0 else end
-            word.substitutions.append(script[i + 1 : end])
-            word.text += script[i : end + 1]
             word.started = True
-            i = end + 1
+            i = _backtick(script, i, word)
         elif char == "#" and not word.started:
             end = script.find("\n", i)
             i = len(script) if end < 0 else end
